@@ -1,0 +1,1 @@
+//! SKELETON (to be replaced by the test-server work).
