@@ -242,7 +242,8 @@ int main(int argc, char **argv) {
   feast_aerospike__v1__init_request__pack(&init, init_buf);
   fas_store *store = NULL;
   fas_error *err = NULL;
-  if (failed("open", fas_store_open(init_buf, init_len, &store, &err), err)) return 1;
+  int32_t status = fas_store_open(init_buf, init_len, &store, &err);
+  if (failed("open", status, err)) return 1;
   printf("opened store (project quickstart, namespace %s)\n", ns);
 
   /* write */
@@ -346,12 +347,13 @@ int main(int argc, char **argv) {
 
   /* close: later calls answer FAS_ERR_CLOSED; the handle lives until free */
   err = NULL;
-  if (failed("close", fas_store_close(store, &err), err)) goto out;
+  status = fas_store_close(store, &err);
+  if (failed("close", status, err)) goto out;
   {
     uint8_t *out = NULL;
     size_t out_len = 0;
     err = NULL;
-    int32_t status = fas_store_read(store, NULL, 0, &out, &out_len, &err);
+    status = fas_store_read(store, NULL, 0, &out, &out_len, &err);
     printf("read after close: status %d (FAS_ERR_CLOSED is %d): %s\n", (int)status,
            FAS_ERR_CLOSED, fas_error_message(err));
     fas_error_free(err);
