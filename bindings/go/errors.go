@@ -57,7 +57,8 @@ func newError(op string, status Status, resultCode int32, message string) *Error
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString("feast-aerospike")
-	if e.Op != "" {
+	// The library's messages usually start with the operation already.
+	if e.Op != "" && !strings.HasPrefix(e.Message, e.Op+":") {
 		b.WriteString(" ")
 		b.WriteString(e.Op)
 	}

@@ -36,7 +36,7 @@ var statusInfo = map[Status]struct{ cName, text string }{
 	StatusTimeout:         {"FAS_ERR_TIMEOUT", "timeout"},
 	StatusServer:          {"FAS_ERR_SERVER", "server error"},
 	StatusClosed:          {"FAS_ERR_CLOSED", "store closed"},
-	StatusPanic:           {"FAS_ERR_PANIC", "library bug (panic caught)"},
+	StatusPanic:           {"FAS_ERR_PANIC", "library bug, panic caught"},
 	StatusInternal:        {"FAS_ERR_INTERNAL", "internal error"},
 }
 
