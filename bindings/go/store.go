@@ -83,8 +83,17 @@ func OpenJSON(configJSON []byte, opts ...Option) (*Store, error) {
 	for _, o := range opts {
 		o(s)
 	}
-	runtime.SetFinalizer(s, (*Store).Close)
+	runtime.SetFinalizer(s, finalizeStore)
 	return s, nil
+}
+
+// finalizedStores counts stores freed by the finalizer, for tests.
+var finalizedStores atomic.Int64
+
+// finalizeStore is the safety net for a Store that was never closed.
+func finalizeStore(s *Store) {
+	finalizedStores.Add(1)
+	_ = s.Close()
 }
 
 // handle returns the C handle for a call; the caller holds s.mu for reading
