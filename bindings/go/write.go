@@ -1,0 +1,84 @@
+// WriteBatch: rows of one feature view, with every row that was not written
+// reported back.
+package feastaerospike
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/feast-aerospike/feast-aerospike/bindings/go/pb"
+)
+
+// WriteBatch writes rows of one feature view. It returns nil only when the
+// library confirmed every row written. When some rows were not written (or
+// their outcome is unknown), it returns an *Error whose Rows lists each of
+// them; the other rows were written.
+func (s *Store) WriteBatch(ctx context.Context, view FeatureView, rows []WriteRow) error {
+	if s.hook != nil && len(rows) > 0 {
+		out, err := s.hook(ctx, view, rows)
+		if err != nil {
+			e := newError(opWriteBatch.String(), StatusInvalidArgument, -1,
+				fmt.Sprintf("prewriting hook failed for feature view %q; nothing was written", view.Name))
+			e.cause = err
+			return e
+		}
+		rows = out
+	}
+	if len(rows) == 0 {
+		return nil
+	}
+	req := &pb.WriteBatchRequest{FeatureView: view.toProto(), Rows: rowsToProto(rows)}
+	var resp pb.WriteBatchResponse
+	if err := s.call(ctx, opWriteBatch, req, timeoutSetter(&req.TimeoutMs), &resp); err != nil {
+		return err
+	}
+	return writeFailures(view.Name, len(rows), &resp)
+}
+
+// writeFailures turns a response with failed rows into an *Error. Its status
+// is that of the first failure: a server result code is StatusServer (with
+// the code), a client-side failure in doubt is StatusTimeout, any other
+// client-side failure StatusInternal.
+func writeFailures(view string, total int, resp *pb.WriteBatchResponse) error {
+	failures := resp.GetFailures()
+	if len(failures) == 0 {
+		if resp.GetRowsWritten() != uint64(total) {
+			return newError(opWriteBatch.String(), StatusInternal, -1, fmt.Sprintf(
+				"feature view %q: the library confirmed %d of %d rows and reported no failures",
+				view, resp.GetRowsWritten(), total))
+		}
+		return nil
+	}
+	rows := make([]RowFailure, len(failures))
+	for i, f := range failures {
+		rows[i] = RowFailure{Index: int(f.GetRowIndex()), ResultCode: f.GetResultCode(), Message: f.GetMessage(), InDoubt: f.GetInDoubt()}
+	}
+	first := rows[0]
+	status := StatusInternal
+	switch {
+	case first.ResultCode >= 0:
+		status = StatusServer
+	case first.InDoubt:
+		status = StatusTimeout
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "feature view %q: %d of %d rows not written", view, len(rows), total)
+	const shown = 3
+	for i, r := range rows {
+		if i == shown {
+			fmt.Fprintf(&b, "; and %d more", len(rows)-shown)
+			break
+		}
+		fmt.Fprintf(&b, "; row %d: %s", r.Index, r.Message)
+		if r.ResultCode >= 0 {
+			fmt.Fprintf(&b, " (result code %d)", r.ResultCode)
+		}
+		if r.InDoubt {
+			b.WriteString(" (in doubt)")
+		}
+	}
+	e := newError(opWriteBatch.String(), status, first.ResultCode, b.String())
+	e.Rows = rows
+	return e
+}
