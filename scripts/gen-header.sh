@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Regenerates include/feast_aerospike.h from src/ffi/ with the pinned cbindgen.
+#   scripts/gen-header.sh          write the header
+#   scripts/gen-header.sh --check  fail (showing the diff) when the committed
+#                                  header differs from a fresh generation
+# Only src/ffi/ is parsed (source-file mode follows its `mod` declarations), so
+# public items elsewhere in the crate never leak into the C header.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+CBINDGEN_VERSION=0.29.2
+if ! cbindgen --version 2>/dev/null | grep -qx "cbindgen $CBINDGEN_VERSION"; then
+  echo "installing cbindgen $CBINDGEN_VERSION" >&2
+  cargo install --quiet --locked "cbindgen@$CBINDGEN_VERSION"
+fi
+
+header=include/feast_aerospike.h
+if [ "${1:-}" = "--check" ]; then
+  fresh=$(mktemp)
+  trap 'rm -f "$fresh"' EXIT
+  cbindgen --quiet --config cbindgen.toml --output "$fresh" src/ffi/mod.rs
+  if ! diff -u "$header" "$fresh"; then
+    echo "$header is stale: run scripts/gen-header.sh and commit the result" >&2
+    exit 1
+  fi
+  echo "$header is up to date"
+else
+  cbindgen --quiet --config cbindgen.toml --output "$header" src/ffi/mod.rs
+  echo "wrote $header"
+fi
