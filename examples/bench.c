@@ -1,0 +1,565 @@
+/*
+ * bench.c: the project's one benchmark workload (shared/BENCHMARK.md) through
+ * the C ABI. Writes NARROW then WIDE (calls of 1000 rows, rows/s), then reads
+ * batches of 1, 10, 100, 1000 random existing ids (p50/p90/p99 latency and
+ * entities/s), a projected WIDE read (5 features, batch 100) and a
+ * missing-keys read (batch 100, every other id absent). Every read response
+ * is checked against the generated data, untimed, before the timed calls.
+ *
+ * Timed calls cover the full caller path: building and packing the request
+ * with protobuf-c, the fas_* call, unpacking the response.
+ *
+ * Usage: bench [--host H] [--port P] [--namespace NS] [--n N] [--threads T]
+ *              [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]
+ * Each measurement runs R times; the table shows the median and [min-max].
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "feast_aerospike.h"
+#include "feast_aerospike/v1/store.pb-c.h"
+
+typedef FeastAerospike__V1__Value Value;
+
+/* ---- workload (BENCHMARK.md) ---- */
+
+#define SEED 20240101ULL
+#define TAG_NARROW 1
+#define TAG_WIDE 2
+#define N_NARROW 10
+#define N_WIDE 100
+#define EPOCH_2024 1704067200LL
+
+#define GOLDEN 0x9E3779B97F4A7C15ULL
+
+/* splitmix64's output finalizer. */
+static uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+static uint64_t splitmix64(uint64_t x) { return mix64(x + GOLDEN); }
+
+static uint64_t feature_hash(uint64_t tag, uint64_t id, uint64_t index) {
+  return splitmix64(SEED + (tag << 40) + (id << 8) + index);
+}
+
+static const char *NARROW_NAMES[N_NARROW] = {"i64_0", "i64_1", "i64_2", "f64_0", "f64_1",
+                                             "f64_2", "str_0", "str_1", "bool_0", "f32_0"};
+static const FeastAerospike__V1__ValueType__Enum NARROW_TYPES[N_NARROW] = {
+    FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__INT64,  FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__INT64,
+    FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__INT64,  FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__DOUBLE,
+    FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__DOUBLE, FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__DOUBLE,
+    FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__STRING, FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__STRING,
+    FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__BOOL,   FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__FLOAT};
+static char WIDE_NAMES[N_WIDE][5];
+static const char *WIDE_NAME_PTRS[N_WIDE];
+static FeastAerospike__V1__ValueType__Enum WIDE_TYPES[N_WIDE];
+static const int PROJECTED[5] = {3, 17, 42, 68, 91};
+
+static double unit_double(uint64_t h) { return (double)(h >> 11) * 0x1.0p-53; }
+
+/* The value of feature `index` of `tag` for `id`; strings go to `str` (13 bytes). */
+static void feature_value(int tag, int64_t id, int index, Value *v, char *str) {
+  uint64_t h = feature_hash((uint64_t)tag, (uint64_t)id, (uint64_t)index);
+  feast_aerospike__v1__value__init(v);
+  if (tag == TAG_WIDE) {
+    v->val_case = FEAST_AEROSPIKE__V1__VALUE__VAL_DOUBLE_VAL;
+    v->double_val = unit_double(h);
+    return;
+  }
+  switch (index) {
+    case 0: case 1: case 2:
+      v->val_case = FEAST_AEROSPIKE__V1__VALUE__VAL_INT64_VAL;
+      v->int64_val = index == 0 ? (int64_t)(h % 1000) : index == 1 ? (int64_t)(h & 0xFFFFFFFFULL)
+                                                                    : (int64_t)h;
+      break;
+    case 3: case 4: case 5:
+      v->val_case = FEAST_AEROSPIKE__V1__VALUE__VAL_DOUBLE_VAL;
+      v->double_val = unit_double(h);
+      break;
+    case 6: case 7: {
+      static const char ALPHABET[] = "abcdefghijklmnopqrstuvwxyz0123456789";
+      for (int i = 0; i < 12; i++) {
+        str[i] = ALPHABET[h % 36];
+        h /= 36;
+      }
+      str[12] = '\0';
+      v->val_case = FEAST_AEROSPIKE__V1__VALUE__VAL_STRING_VAL;
+      v->string_val = str;
+      break;
+    }
+    case 8:
+      v->val_case = FEAST_AEROSPIKE__V1__VALUE__VAL_BOOL_VAL;
+      v->bool_val = (protobuf_c_boolean)(h & 1);
+      break;
+    default:
+      v->val_case = FEAST_AEROSPIKE__V1__VALUE__VAL_FLOAT_VAL;
+      v->float_val = (float)((double)(h >> 40) * 0x1.0p-24);
+      break;
+  }
+}
+
+static int values_equal(const Value *a, const Value *b) {
+  if (a->val_case != b->val_case) return 0;
+  switch (a->val_case) {
+    case FEAST_AEROSPIKE__V1__VALUE__VAL_INT64_VAL: return a->int64_val == b->int64_val;
+    case FEAST_AEROSPIKE__V1__VALUE__VAL_DOUBLE_VAL: return a->double_val == b->double_val;
+    case FEAST_AEROSPIKE__V1__VALUE__VAL_FLOAT_VAL: return a->float_val == b->float_val;
+    case FEAST_AEROSPIKE__V1__VALUE__VAL_BOOL_VAL: return !a->bool_val == !b->bool_val;
+    case FEAST_AEROSPIKE__V1__VALUE__VAL_STRING_VAL: return !strcmp(a->string_val, b->string_val);
+    default: return 0;
+  }
+}
+
+/* ---- options and the store ---- */
+
+static struct {
+  const char *host, *ns;
+  int port, threads, repeat, warmup, iters, iters_1000;
+  int64_t n;
+} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 100000};
+
+static fas_store *store;
+
+static void die(const char *what, int32_t status, fas_error *err) {
+  fprintf(stderr, "bench: %s failed: status %d, result code %d: %s\n", what, (int)status,
+          (int)fas_error_result_code(err), fas_error_message(err));
+  fas_error_free(err);
+  exit(1);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+typedef struct {
+  FeastAerospike__V1__FeatureView view;
+  FeastAerospike__V1__Feature features[N_WIDE];
+  FeastAerospike__V1__Feature *ptrs[N_WIDE];
+  int tag, n_features;
+  const char **names;
+} view_def;
+
+static view_def narrow, wide;
+
+static void define_view(view_def *d, const char *name, int tag, int n, const char **names,
+                        const FeastAerospike__V1__ValueType__Enum *types) {
+  feast_aerospike__v1__feature_view__init(&d->view);
+  d->view.name = (char *)name;
+  for (int i = 0; i < n; i++) {
+    feast_aerospike__v1__feature__init(&d->features[i]);
+    d->features[i].name = (char *)names[i];
+    d->features[i].value_type = types[i];
+    d->ptrs[i] = &d->features[i];
+  }
+  d->view.n_features = (size_t)n;
+  d->view.features = d->ptrs;
+  d->tag = tag;
+  d->n_features = n;
+  d->names = names;
+}
+
+/* Entity keys {driver_id: id}, storage owned by the caller. */
+typedef struct {
+  FeastAerospike__V1__EntityKey key;
+  Value value;
+  Value *value_ptr;
+} entity;
+
+static char *JOIN_KEY = "driver_id";
+
+static void set_entity(entity *e, int64_t id) {
+  feast_aerospike__v1__entity_key__init(&e->key);
+  feast_aerospike__v1__value__init(&e->value);
+  e->value.val_case = FEAST_AEROSPIKE__V1__VALUE__VAL_INT64_VAL;
+  e->value.int64_val = id;
+  e->value_ptr = &e->value;
+  e->key.n_join_keys = 1;
+  e->key.join_keys = &JOIN_KEY;
+  e->key.n_entity_values = 1;
+  e->key.entity_values = &e->value_ptr;
+}
+
+/* Packs `req`, calls `op`; returns the response bytes (free with fas_buffer_free). */
+static uint8_t *call(int32_t (*op)(const fas_store *, const uint8_t *, size_t, uint8_t **,
+                                   size_t *, fas_error **),
+                     const char *what, const ProtobufCMessage *req, size_t *out_len) {
+  size_t len = protobuf_c_message_get_packed_size(req);
+  uint8_t *buf = malloc(len ? len : 1);
+  if (!buf) die("malloc", FAS_ERR_INTERNAL, NULL);
+  protobuf_c_message_pack(req, buf);
+  uint8_t *out = NULL;
+  fas_error *err = NULL;
+  int32_t status = op(store, buf, len, &out, out_len, &err);
+  free(buf);
+  if (status != FAS_OK) die(what, status, err);
+  return out;
+}
+
+/* ---- writes ---- */
+
+#define WRITE_CHUNK 1000
+
+typedef struct {
+  const view_def *view;
+  atomic_llong *next;
+} write_job;
+
+static void write_chunk(const view_def *view, int64_t first, int64_t count) {
+  int nf = view->n_features;
+  entity *ents = calloc((size_t)count, sizeof *ents);
+  FeastAerospike__V1__WriteRow *rows = calloc((size_t)count, sizeof *rows);
+  FeastAerospike__V1__WriteRow **row_ptrs = calloc((size_t)count, sizeof *row_ptrs);
+  FeastAerospike__V1__WriteRow__ValuesEntry *entries = calloc((size_t)(count * nf), sizeof *entries);
+  FeastAerospike__V1__WriteRow__ValuesEntry **entry_ptrs =
+      calloc((size_t)(count * nf), sizeof *entry_ptrs);
+  Value *values = calloc((size_t)(count * nf), sizeof *values);
+  char *strs = calloc((size_t)(count * nf), 13);
+  Google__Protobuf__Timestamp *ts = calloc((size_t)(2 * count), sizeof *ts);
+  if (!ents || !rows || !row_ptrs || !entries || !entry_ptrs || !values || !strs || !ts)
+    die("calloc", FAS_ERR_INTERNAL, NULL);
+  for (int64_t r = 0; r < count; r++) {
+    int64_t id = first + r;
+    set_entity(&ents[r], id);
+    feast_aerospike__v1__write_row__init(&rows[r]);
+    rows[r].entity_key = &ents[r].key;
+    for (int f = 0; f < nf; f++) {
+      size_t k = (size_t)(r * nf + f);
+      feature_value(view->tag, id, f, &values[k], &strs[k * 13]);
+      feast_aerospike__v1__write_row__values_entry__init(&entries[k]);
+      entries[k].key = (char *)view->names[f];
+      entries[k].value = &values[k];
+      entry_ptrs[k] = &entries[k];
+    }
+    rows[r].n_values = (size_t)nf;
+    rows[r].values = &entry_ptrs[r * nf];
+    google__protobuf__timestamp__init(&ts[2 * r]);
+    ts[2 * r].seconds = EPOCH_2024 + id;
+    google__protobuf__timestamp__init(&ts[2 * r + 1]);
+    ts[2 * r + 1].seconds = EPOCH_2024 + id + 1;
+    rows[r].event_timestamp = &ts[2 * r];
+    rows[r].created_timestamp = &ts[2 * r + 1];
+    row_ptrs[r] = &rows[r];
+  }
+  FeastAerospike__V1__WriteBatchRequest req = FEAST_AEROSPIKE__V1__WRITE_BATCH_REQUEST__INIT;
+  req.feature_view = (FeastAerospike__V1__FeatureView *)&view->view;
+  req.n_rows = (size_t)count;
+  req.rows = row_ptrs;
+  size_t out_len = 0;
+  uint8_t *out = call(fas_store_write_batch, "write_batch", &req.base, &out_len);
+  FeastAerospike__V1__WriteBatchResponse *resp =
+      feast_aerospike__v1__write_batch_response__unpack(NULL, out_len, out);
+  fas_buffer_free(out, out_len);
+  if (!resp) die("write_batch response decode", FAS_ERR_DECODE, NULL);
+  if (resp->n_failures != 0 || resp->rows_written != (uint64_t)count) {
+    fprintf(stderr, "bench: write_batch %s rows %" PRId64 "..: %zu failures, first: %s\n",
+            view->view.name, first, resp->n_failures,
+            resp->n_failures ? resp->failures[0]->message : "(rows_written mismatch)");
+    exit(1);
+  }
+  feast_aerospike__v1__write_batch_response__free_unpacked(resp, NULL);
+  free(ents); free(rows); free(row_ptrs); free(entries); free(entry_ptrs); free(values);
+  free(strs); free(ts);
+}
+
+static void *write_worker(void *arg) {
+  write_job *job = arg;
+  for (;;) {
+    long long first = atomic_fetch_add(job->next, WRITE_CHUNK);
+    if (first >= opt.n) return NULL;
+    int64_t count = opt.n - first < WRITE_CHUNK ? opt.n - first : WRITE_CHUNK;
+    write_chunk(job->view, first, count);
+  }
+}
+
+/* Writes all N rows of `view`; returns rows/s. */
+static double write_all(const view_def *view) {
+  atomic_llong next = 0;
+  write_job job = {view, &next};
+  pthread_t th[64];
+  double t0 = now_s();
+  for (int t = 0; t < opt.threads; t++) pthread_create(&th[t], NULL, write_worker, &job);
+  for (int t = 0; t < opt.threads; t++) pthread_join(th[t], NULL);
+  return (double)opt.n / (now_s() - t0);
+}
+
+/* ---- reads ---- */
+
+typedef struct {
+  const view_def *view;
+  const int *projection; /* feature indexes, or NULL for all */
+  int n_projection;
+  int batch;
+  int missing; /* every other id absent */
+} read_case;
+
+/* The ids of one batch: distinct draws from a splitmix64 stream. */
+static void draw_ids(uint64_t *state, const read_case *c, int64_t *ids) {
+  for (int i = 0; i < c->batch; i++) {
+    for (;;) {
+      *state += GOLDEN;
+      int64_t id = (int64_t)(mix64(*state) % (uint64_t)opt.n);
+      if (c->missing && (i % 2 == 1)) id += opt.n; /* absent: drawn from [N, 2N) */
+      int dup = 0;
+      for (int j = 0; j < i; j++) dup |= ids[j] == id;
+      if (!dup) {
+        ids[i] = id;
+        break;
+      }
+    }
+  }
+}
+
+/* One read call; verifies the response when `verify` is set. */
+static void read_once(const read_case *c, const int64_t *ids, int verify) {
+  entity ents[1000];
+  FeastAerospike__V1__EntityKey *keys[1000];
+  for (int i = 0; i < c->batch; i++) {
+    set_entity(&ents[i], ids[i]);
+    keys[i] = &ents[i].key;
+  }
+  char *proj_names[N_WIDE];
+  FeastAerospike__V1__ViewRead vr = FEAST_AEROSPIKE__V1__VIEW_READ__INIT;
+  vr.feature_view = (FeastAerospike__V1__FeatureView *)&c->view->view;
+  if (c->projection) {
+    for (int i = 0; i < c->n_projection; i++)
+      proj_names[i] = (char *)c->view->names[c->projection[i]];
+    vr.n_requested_features = (size_t)c->n_projection;
+    vr.requested_features = proj_names;
+  }
+  FeastAerospike__V1__ViewRead *views[1] = {&vr};
+  FeastAerospike__V1__ReadRequest req = FEAST_AEROSPIKE__V1__READ_REQUEST__INIT;
+  req.n_entity_keys = (size_t)c->batch;
+  req.entity_keys = keys;
+  req.n_views = 1;
+  req.views = views;
+  size_t out_len = 0;
+  uint8_t *out = call(fas_store_read, "read", &req.base, &out_len);
+  FeastAerospike__V1__ReadResponse *resp =
+      feast_aerospike__v1__read_response__unpack(NULL, out_len, out);
+  fas_buffer_free(out, out_len);
+  if (!resp || resp->n_views != 1 || resp->views[0]->n_rows != (size_t)c->batch)
+    die("read response shape", FAS_ERR_INTERNAL, NULL);
+  if (verify) {
+    int nf = c->projection ? c->n_projection : c->view->n_features;
+    const FeastAerospike__V1__ViewResult *r = resp->views[0];
+    for (int i = 0; i < c->batch; i++) {
+      const FeastAerospike__V1__EntityRow *row = r->rows[i];
+      int expect_found = ids[i] < opt.n;
+      if (!row->found != !expect_found || (expect_found && (row->n_values != (size_t)nf ||
+                                                            !row->event_timestamp ||
+                                                            row->event_timestamp->seconds !=
+                                                                EPOCH_2024 + ids[i]))) {
+        fprintf(stderr, "bench: read %s id %" PRId64 ": found=%d (expected %d), %zu values\n",
+                c->view->view.name, ids[i], (int)row->found, expect_found, row->n_values);
+        exit(1);
+      }
+      for (int f = 0; expect_found && f < nf; f++) {
+        int index = c->projection ? c->projection[f] : f;
+        Value want;
+        char str[13];
+        feature_value(c->view->tag, ids[i], index, &want, str);
+        if (!values_equal(row->values[f], &want)) {
+          fprintf(stderr, "bench: read %s id %" PRId64 " feature %s: wrong value\n",
+                  c->view->view.name, ids[i], c->view->names[index]);
+          exit(1);
+        }
+      }
+    }
+  }
+  feast_aerospike__v1__read_response__free_unpacked(resp, NULL);
+}
+
+typedef struct {
+  const read_case *c;
+  int thread, calls;
+  double *latencies; /* seconds, `calls` of them */
+  pthread_barrier_t *start;
+} read_job;
+
+static void *read_worker(void *arg) {
+  read_job *job = arg;
+  uint64_t state = SEED + 7919ULL * (uint64_t)job->thread;
+  int64_t ids[1000];
+  for (int i = 0; i < opt.warmup; i++) {
+    draw_ids(&state, job->c, ids);
+    read_once(job->c, ids, i == 0); /* the first call of every thread is verified */
+  }
+  pthread_barrier_wait(job->start);
+  for (int i = 0; i < job->calls; i++) {
+    draw_ids(&state, job->c, ids);
+    double t0 = now_s();
+    read_once(job->c, ids, 0);
+    job->latencies[i] = now_s() - t0;
+  }
+  return NULL;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+typedef struct {
+  double p50, p90, p99, entities_per_s;
+} read_result;
+
+static read_result run_read(const read_case *c) {
+  int calls = c->batch >= 1000 ? opt.iters_1000 : opt.iters;
+  int total = calls * opt.threads;
+  double *lat = calloc((size_t)total, sizeof *lat);
+  read_job jobs[64];
+  pthread_t th[64];
+  pthread_barrier_t start;
+  pthread_barrier_init(&start, NULL, (unsigned)opt.threads + 1);
+  for (int t = 0; t < opt.threads; t++) {
+    jobs[t] = (read_job){c, t, calls, lat + (size_t)t * (size_t)calls, &start};
+    pthread_create(&th[t], NULL, read_worker, &jobs[t]);
+  }
+  pthread_barrier_wait(&start);
+  double t0 = now_s();
+  for (int t = 0; t < opt.threads; t++) pthread_join(th[t], NULL);
+  double wall = now_s() - t0;
+  pthread_barrier_destroy(&start);
+  qsort(lat, (size_t)total, sizeof *lat, cmp_double);
+  read_result r = {lat[(total - 1) * 50 / 100] * 1e3, lat[(total - 1) * 90 / 100] * 1e3,
+                   lat[(total - 1) * 99 / 100] * 1e3, (double)total * c->batch / wall};
+  free(lat);
+  return r;
+}
+
+/* ---- report ---- */
+
+#define MAX_REPEAT 32
+
+static double median_of(double *v, int n) {
+  qsort(v, (size_t)n, sizeof *v, cmp_double);
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* "median [min-max]" of `n` samples. */
+static void cell(char *buf, size_t size, double *v, int n, const char *fmt) {
+  char med[24], lo[24], hi[24];
+  double m = median_of(v, n);
+  snprintf(med, sizeof med, fmt, m);
+  snprintf(lo, sizeof lo, fmt, v[0]);
+  snprintf(hi, sizeof hi, fmt, v[n - 1]);
+  snprintf(buf, size, "%s [%s-%s]", med, lo, hi);
+}
+
+static void usage(const char *argv0) {
+  fprintf(stderr,
+          "usage: %s [--host H] [--port P] [--namespace NS] [--n N] [--threads T]\n"
+          "          [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]\n",
+          argv0);
+  exit(2);
+}
+
+int main(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    const char *a = argv[i];
+    if (i + 1 >= argc) usage(argv[0]);
+    const char *v = argv[++i];
+    if (!strcmp(a, "--host")) opt.host = v;
+    else if (!strcmp(a, "--port")) opt.port = atoi(v);
+    else if (!strcmp(a, "--namespace")) opt.ns = v;
+    else if (!strcmp(a, "--n")) opt.n = atoll(v);
+    else if (!strcmp(a, "--threads")) opt.threads = atoi(v);
+    else if (!strcmp(a, "--repeat")) opt.repeat = atoi(v);
+    else if (!strcmp(a, "--warmup")) opt.warmup = atoi(v);
+    else if (!strcmp(a, "--iters")) opt.iters = atoi(v);
+    else if (!strcmp(a, "--iters-1000")) opt.iters_1000 = atoi(v);
+    else usage(argv[0]);
+  }
+  if (opt.n < 2000 || opt.threads < 1 || opt.threads > 64 || opt.repeat < 1 ||
+      opt.repeat > MAX_REPEAT || opt.warmup < 1 || opt.iters < 1 || opt.iters_1000 < 1) {
+    fprintf(stderr, "bench: need --n >= 2000, 1 <= --threads <= 64, 1 <= --repeat <= %d, "
+                    "--warmup/--iters >= 1\n", MAX_REPEAT);
+    return 2;
+  }
+  if (fas_abi_version() != FAS_ABI_VERSION) {
+    fprintf(stderr, "bench: library ABI %u, header ABI %u\n", (unsigned)fas_abi_version(),
+            (unsigned)FAS_ABI_VERSION);
+    return 1;
+  }
+  for (int i = 0; i < N_WIDE; i++) {
+    snprintf(WIDE_NAMES[i], sizeof WIDE_NAMES[i], "w%03d", i);
+    WIDE_NAME_PTRS[i] = WIDE_NAMES[i];
+    WIDE_TYPES[i] = FEAST_AEROSPIKE__V1__VALUE_TYPE__ENUM__DOUBLE;
+  }
+  define_view(&narrow, "driver_narrow", TAG_NARROW, N_NARROW, NARROW_NAMES, NARROW_TYPES);
+  define_view(&wide, "driver_wide", TAG_WIDE, N_WIDE, WIDE_NAME_PTRS, WIDE_TYPES);
+
+  char config[512];
+  snprintf(config, sizeof config,
+           "{\"project\": \"bench\", \"hosts\": [[\"%s\", %d]], \"namespace\": \"%s\"}",
+           opt.host, opt.port, opt.ns);
+  FeastAerospike__V1__InitRequest init = FEAST_AEROSPIKE__V1__INIT_REQUEST__INIT;
+  init.config_json = config;
+  uint8_t init_buf[1024];
+  size_t init_len = feast_aerospike__v1__init_request__pack(&init, init_buf);
+  fas_error *err = NULL;
+  int32_t status = fas_store_open(init_buf, init_len, &store, &err);
+  if (status != FAS_OK) die("open", status, err);
+
+  read_case cases[] = {
+      {&narrow, NULL, 0, 1, 0},   {&narrow, NULL, 0, 10, 0},  {&narrow, NULL, 0, 100, 0},
+      {&narrow, NULL, 0, 1000, 0}, {&wide, NULL, 0, 1, 0},     {&wide, NULL, 0, 10, 0},
+      {&wide, NULL, 0, 100, 0},   {&wide, NULL, 0, 1000, 0},  {&wide, PROJECTED, 5, 100, 0},
+      {&narrow, NULL, 0, 100, 1},
+  };
+  enum { N_CASES = sizeof cases / sizeof cases[0] };
+  static double w_narrow[MAX_REPEAT], w_wide[MAX_REPEAT];
+  static double p50[N_CASES][MAX_REPEAT], p90[N_CASES][MAX_REPEAT], p99[N_CASES][MAX_REPEAT],
+      eps[N_CASES][MAX_REPEAT];
+  for (int r = 0; r < opt.repeat; r++) {
+    w_narrow[r] = write_all(&narrow);
+    w_wide[r] = write_all(&wide);
+    fprintf(stderr, "run %d: writes %.0f / %.0f rows/s\n", r + 1, w_narrow[r], w_wide[r]);
+    for (int c = 0; c < N_CASES; c++) {
+      read_result res = run_read(&cases[c]);
+      p50[c][r] = res.p50;
+      p90[c][r] = res.p90;
+      p99[c][r] = res.p99;
+      eps[c][r] = res.entities_per_s;
+    }
+  }
+
+  printf("feast-aerospike C ABI bench: N=%" PRId64 ", threads=%d, repeat=%d "
+         "(median [min-max] over runs), server %s:%d namespace %s\n\n",
+         opt.n, opt.threads, opt.repeat, opt.host, opt.port, opt.ns);
+  char a[128], b[128], c_[128], d[128];
+  printf("| write | rows/s |\n|---|---|\n");
+  cell(a, sizeof a, w_narrow, opt.repeat, "%.0f");
+  printf("| NARROW (calls of %d rows) | %s |\n", WRITE_CHUNK, a);
+  cell(a, sizeof a, w_wide, opt.repeat, "%.0f");
+  printf("| WIDE (calls of %d rows) | %s |\n\n", WRITE_CHUNK, a);
+  printf("| read | batch | p50 ms | p90 ms | p99 ms | entities/s |\n|---|---|---|---|---|---|\n");
+  for (int c = 0; c < N_CASES; c++) {
+    const read_case *k = &cases[c];
+    const char *label = k->missing ? "NARROW, half missing"
+                        : k->projection ? "WIDE projected 5"
+                        : k->view == &narrow ? "NARROW" : "WIDE";
+    cell(a, sizeof a, p50[c], opt.repeat, "%.3f");
+    cell(b, sizeof b, p90[c], opt.repeat, "%.3f");
+    cell(c_, sizeof c_, p99[c], opt.repeat, "%.3f");
+    cell(d, sizeof d, eps[c], opt.repeat, "%.0f");
+    printf("| %s | %d | %s | %s | %s | %s |\n", label, k->batch, a, b, c_, d);
+  }
+
+  err = NULL;
+  status = fas_store_close(store, &err);
+  if (status != FAS_OK) die("close", status, err);
+  fas_store_free(store);
+  return 0;
+}

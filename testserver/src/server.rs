@@ -1,0 +1,212 @@
+//! The TCP side: accept loop and per-connection frame loop on tokio. Each
+//! connection reads one frame at a time (bounded by `max_frame_bytes`, with a
+//! deadline for the body), answers it, and closes on protocol violations
+//! with a log line. Handler panics are caught so one bad request can only
+//! cost its own connection.
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+
+use crate::command::{self, log};
+use crate::fault::Faults;
+use crate::info;
+use crate::store::Store;
+use crate::wire::*;
+
+pub struct Shared {
+    pub store: Store,
+    pub faults: Faults,
+    pub node_id: String,
+    pub cluster_name: String,
+    pub max_frame_bytes: u64,
+    pub body_timeout: Duration,
+    pub connections: AtomicUsize,
+    /// Bumped to make every open connection close.
+    pub kick: watch::Sender<u64>,
+}
+
+pub async fn accept_loop(
+    shared: Arc<Shared>,
+    listener: TcpListener,
+    mut stop: watch::Receiver<bool>,
+    done: std::sync::mpsc::Sender<()>,
+) {
+    let local = listener.local_addr().ok();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => break,
+            res = listener.accept() => match res {
+                Ok((sock, peer)) => {
+                    let _ = sock.set_nodelay(true);
+                    let shared = shared.clone();
+                    let stop = stop.clone();
+                    let port = local.map(|a| a.port()).unwrap_or(0);
+                    let host = local.map(|a| a.ip().to_string()).unwrap_or_default();
+                    shared.connections.fetch_add(1, Ordering::SeqCst);
+                    tokio::spawn(async move {
+                        let kick = shared.kick.subscribe();
+                        connection(&shared, sock, peer, host, port, stop, kick).await;
+                        shared.connections.fetch_sub(1, Ordering::SeqCst);
+                    });
+                }
+                Err(e) => {
+                    log(format!("accept failed: {e}"));
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                }
+            }
+        }
+    }
+    drop(listener);
+    let _ = done.send(());
+}
+
+enum Next {
+    Frame(ProtoHeader, Vec<u8>),
+    Close,
+}
+
+async fn read_frame(
+    shared: &Shared,
+    sock: &mut TcpStream,
+    peer: SocketAddr,
+    buf: &mut Vec<u8>,
+) -> Next {
+    let mut hdr = [0u8; 8];
+    if sock.read_exact(&mut hdr).await.is_err() {
+        return Next::Close;
+    }
+    let h = ProtoHeader::parse(&hdr);
+    if h.version != PROTO_VERSION {
+        log(format!(
+            "{peer}: proto version {} (expected 2); closing",
+            h.version
+        ));
+        return Next::Close;
+    }
+    if h.size > shared.max_frame_bytes {
+        log(format!(
+            "{peer}: frame of {} bytes exceeds the {}-byte limit; closing",
+            h.size, shared.max_frame_bytes
+        ));
+        return Next::Close;
+    }
+    buf.clear();
+    buf.resize(h.size as usize, 0);
+    match tokio::time::timeout(shared.body_timeout, sock.read_exact(buf)).await {
+        Ok(Ok(_)) => Next::Frame(h, std::mem::take(buf)),
+        Ok(Err(_)) => {
+            log(format!(
+                "{peer}: connection closed inside a {}-byte frame",
+                h.size
+            ));
+            Next::Close
+        }
+        Err(_) => {
+            log(format!(
+                "{peer}: frame body of {} bytes not received within {:?}; closing",
+                h.size, shared.body_timeout
+            ));
+            Next::Close
+        }
+    }
+}
+
+async fn connection(
+    shared: &Shared,
+    mut sock: TcpStream,
+    peer: SocketAddr,
+    host: String,
+    port: u16,
+    mut stop: watch::Receiver<bool>,
+    mut kick: watch::Receiver<u64>,
+) {
+    let mut buf = Vec::new();
+    loop {
+        let next = tokio::select! {
+            _ = stop.changed() => return,
+            _ = kick.changed() => return,
+            n = read_frame(shared, &mut sock, peer, &mut buf) => n,
+        };
+        let (h, body) = match next {
+            Next::Frame(h, b) => (h, b),
+            Next::Close => return,
+        };
+        if shared.faults.take_drop() {
+            log(format!("{peer}: fault injection: dropping the connection"));
+            return;
+        }
+        if let Some(d) = shared.faults.delay() {
+            tokio::time::sleep(d).await;
+        }
+        let frames = match h.msg_type {
+            TYPE_INFO => {
+                let ctx = info::InfoContext {
+                    store: &shared.store,
+                    node_id: &shared.node_id,
+                    cluster_name: &shared.cluster_name,
+                    host: host.clone(),
+                    port,
+                };
+                match std::panic::catch_unwind(AssertUnwindSafe(|| info::handle(&ctx, &body))) {
+                    Ok(answer) => vec![info_frame(&answer)],
+                    Err(_) => {
+                        log(format!("{peer}: internal error answering INFO; closing"));
+                        return;
+                    }
+                }
+            }
+            TYPE_MSG => {
+                let ctx = command::Context {
+                    store: &shared.store,
+                    faults: &shared.faults,
+                    peer,
+                };
+                match std::panic::catch_unwind(AssertUnwindSafe(|| command::handle(&ctx, &body))) {
+                    Ok(Ok(frames)) => frames,
+                    Ok(Err(e)) => {
+                        log(format!("{peer}: malformed AS_MSG: {e}; closing"));
+                        return;
+                    }
+                    Err(_) => {
+                        log(format!("{peer}: internal error answering AS_MSG; closing"));
+                        return;
+                    }
+                }
+            }
+            TYPE_SECURITY => {
+                // Community Edition: security is not enabled (result 52), which
+                // clients treat as "no login needed".
+                let mut f = ProtoHeader::encode(TYPE_SECURITY, 16).to_vec();
+                f.extend_from_slice(&[0, 52, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+                vec![f]
+            }
+            TYPE_MSG_COMPRESSED => {
+                log(format!(
+                    "{peer}: compressed messages are not implemented by this test server; closing"
+                ));
+                return;
+            }
+            other => {
+                log(format!("{peer}: unknown message type {other}; closing"));
+                return;
+            }
+        };
+        drop(body);
+        // Give back memory after an unusually large frame.
+        if buf.capacity() > 1 << 20 {
+            buf = Vec::new();
+        }
+        for f in frames {
+            if sock.write_all(&f).await.is_err() {
+                return;
+            }
+        }
+    }
+}
