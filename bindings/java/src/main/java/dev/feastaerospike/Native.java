@@ -62,7 +62,7 @@ final class Native {
 
     /**
      * Turns a failed status and its optional error object into the exception, freeing
-     * the error object. {@code operation} prefixes the message so it says what failed.
+     * the error object. The message says which operation failed.
      */
     static FeastAerospikeException takeError(int status, MemorySegment error, String operation) {
         if (error.equals(MemorySegment.NULL)) {
@@ -76,7 +76,11 @@ final class Native {
             if (code != status) {
                 message = message + " (status " + status + ", error object says " + code + ")";
             }
-            return FeastAerospikeException.of(status, resultCode, operation + ": " + message);
+            // The library's messages start with the operation already; keep one prefix.
+            if (!message.startsWith(operation + ":")) {
+                message = operation + ": " + message;
+            }
+            return FeastAerospikeException.of(status, resultCode, message);
         } catch (Throwable t) {
             throw new AssertionError("error accessors cannot fail", t);
         } finally {
