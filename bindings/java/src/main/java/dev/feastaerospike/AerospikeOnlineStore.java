@@ -7,10 +7,8 @@ import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
-import dev.feastaerospike.proto.StoreProto.EntityRow;
 import dev.feastaerospike.proto.StoreProto.FeatureView;
 import dev.feastaerospike.proto.StoreProto.InitRequest;
 import dev.feastaerospike.proto.StoreProto.ReadRequest;
@@ -20,13 +18,13 @@ import dev.feastaerospike.proto.StoreProto.TeardownResponse;
 import dev.feastaerospike.proto.StoreProto.UpdateRequest;
 import dev.feastaerospike.proto.StoreProto.UpdateResponse;
 import dev.feastaerospike.proto.StoreProto.ViewRead;
-import dev.feastaerospike.proto.StoreProto.ViewResult;
 import dev.feastaerospike.proto.StoreProto.WriteBatchRequest;
 import dev.feastaerospike.proto.StoreProto.WriteBatchResponse;
 import dev.feastaerospike.proto.StoreProto.WriteRow;
 import feast.proto.types.EntityKeyProto;
 import feast.proto.types.ValueProto;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -34,9 +32,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -185,16 +181,7 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         for (EntityKeyProto.EntityKey key : entityKeys) {
             request.addEntityKeys(FeastTypes.toMirror(key));
         }
-        ReadResponse response = read(request.build());
-        List<OnlineReadResult> results = new ArrayList<>(response.getViewsCount());
-        for (ViewResult view : response.getViewsList()) {
-            List<OnlineRow> rows = new ArrayList<>(view.getRowsCount());
-            for (EntityRow row : view.getRowsList()) {
-                rows.add(toOnlineRow(view.getFeatureNamesList(), row));
-            }
-            results.add(new OnlineReadResult(view.getFeatureView(), view.getFeatureNamesList(), rows));
-        }
-        return results;
+        return call(Native.STORE_READ, "read", arena -> encode(arena, request.build()), OnlineReadDecoder::decode);
     }
 
     /**
@@ -245,21 +232,15 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         }
     }
 
-    private static OnlineRow toOnlineRow(List<String> featureNames, EntityRow row) {
-        if (!row.getFound()) {
-            return OnlineRow.NOT_FOUND;
-        }
-        Map<String, ValueProto.Value> features = new LinkedHashMap<>(featureNames.size() * 2);
-        for (int i = 0; i < row.getValuesCount() && i < featureNames.size(); i++) {
-            features.put(featureNames.get(i), FeastTypes.toFeast(row.getValues(i)));
-        }
-        Instant ts = row.hasEventTimestamp() ? FeastTypes.toInstant(row.getEventTimestamp()) : null;
-        return new OnlineRow(true, ts, Collections.unmodifiableMap(features));
-    }
-
     /** One request/response call with a typed request. */
     private <T> T call(MethodHandle fn, String operation, MessageLite request, Parser<T> parser) {
-        return call(fn, operation, arena -> encode(arena, request), parser);
+        return call(fn, operation, arena -> encode(arena, request), parser::parseFrom);
+    }
+
+    /** Parses a response from the library's buffer, which is freed right after. */
+    @FunctionalInterface
+    private interface Decoder<T> {
+        T decode(ByteBuffer response) throws IOException;
     }
 
     /**
@@ -276,7 +257,7 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         };
         return call(fn, operation, arena -> request.length == 0
                 ? MemorySegment.NULL
-                : arena.allocateFrom(ValueLayout.JAVA_BYTE, request), parser);
+                : arena.allocateFrom(ValueLayout.JAVA_BYTE, request), parser::parseFrom);
     }
 
     /**
@@ -284,7 +265,7 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      * the call's duration: close() frees it only under the write lock, i.e. once no call
      * runs.
      */
-    private <T> T call(MethodHandle fn, String operation, Function<Arena, MemorySegment> encoder, Parser<T> parser) {
+    private <T> T call(MethodHandle fn, String operation, Function<Arena, MemorySegment> encoder, Decoder<T> decoder) {
         NativeStore s = store;
         s.lock.readLock().lock();
         try {
@@ -306,7 +287,7 @@ public final class AerospikeOnlineStore implements AutoCloseable {
                 if (status != Status.OK.code()) {
                     throw Native.takeError(status, outError.get(ADDRESS, 0), operation);
                 }
-                return decode(operation, outResponse.get(ADDRESS, 0), outLength.get(JAVA_LONG, 0), parser);
+                return decode(operation, outResponse.get(ADDRESS, 0), outLength.get(JAVA_LONG, 0), decoder);
             }
         } finally {
             s.lock.readLock().unlock();
@@ -314,14 +295,12 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         }
     }
 
-    /** Parses a library-owned response straight from native memory, then frees it. */
-    private static <T> T decode(String operation, MemorySegment buffer, long length, Parser<T> parser) {
+    /** Decodes a library-owned response straight from native memory, then frees it. */
+    private static <T> T decode(String operation, MemorySegment buffer, long length, Decoder<T> decoder) {
         try {
-            if (length == 0) {
-                return parser.parseFrom(new byte[0]);
-            }
-            return parser.parseFrom(buffer.reinterpret(length).asByteBuffer());
-        } catch (InvalidProtocolBufferException e) {
+            ByteBuffer bytes = length == 0 ? ByteBuffer.allocate(0) : buffer.reinterpret(length).asByteBuffer();
+            return decoder.decode(bytes);
+        } catch (IOException e) {
             throw new InternalException(FeastAerospikeException.NO_RESULT_CODE,
                     operation + ": the library answered a response that does not decode: " + e.getMessage());
         } finally {
