@@ -7,12 +7,16 @@
 //! - [`config`], [`error`], [`runtime`] and the record-layout / codec modules;
 //! - [`proto`]: the protobuf messages that cross the boundary.
 
+pub mod codec;
 pub mod config;
+pub mod entity_key;
 pub mod error;
 pub mod ffi;
+pub mod layout;
 pub mod proto;
 pub mod runtime;
 pub mod store;
+pub mod tls;
 
 pub use config::StoreConfig;
 pub use error::{Error, ErrorKind, Result};
