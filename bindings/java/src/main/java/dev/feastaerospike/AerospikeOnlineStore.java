@@ -1,0 +1,418 @@
+// Feast's Aerospike online store for Java: a thin, thread-safe handle over the
+// feast-aerospike C ABI. Requests and responses cross the boundary as protobuf
+// bytes; all store logic lives in the Rust library.
+package dev.feastaerospike;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.MessageLite;
+import com.google.protobuf.Parser;
+import dev.feastaerospike.proto.StoreProto.FeatureView;
+import dev.feastaerospike.proto.StoreProto.InitRequest;
+import dev.feastaerospike.proto.StoreProto.ReadRequest;
+import dev.feastaerospike.proto.StoreProto.ReadResponse;
+import dev.feastaerospike.proto.StoreProto.TeardownRequest;
+import dev.feastaerospike.proto.StoreProto.TeardownResponse;
+import dev.feastaerospike.proto.StoreProto.UpdateRequest;
+import dev.feastaerospike.proto.StoreProto.UpdateResponse;
+import dev.feastaerospike.proto.StoreProto.ViewRead;
+import dev.feastaerospike.proto.StoreProto.WriteBatchRequest;
+import dev.feastaerospike.proto.StoreProto.WriteBatchResponse;
+import dev.feastaerospike.proto.StoreProto.WriteRow;
+import feast.proto.types.EntityKeyProto;
+import feast.proto.types.ValueProto;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.ref.Cleaner;
+import java.lang.ref.Reference;
+import java.time.Instant;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * Feast's Aerospike online store, backed by the feast-aerospike native library.
+ *
+ * <p>Open it from the online-store block of {@code feature_store.yaml} as JSON (same keys
+ * and defaults as Feast 0.67's {@code AerospikeOnlineStoreConfig}, plus {@code project} and
+ * {@code entity_key_serialization_version}) with {@link #open(String)}, or with
+ * {@link #builder()}. Data written here is readable by Feast's Python store and the other
+ * way round.
+ *
+ * <p>Thread-safe: any number of threads may call it at once. {@link #close()} is idempotent;
+ * calls already running when it is called finish, later ones throw
+ * {@link StoreClosedException}, and the native handle is freed once no call runs.
+ * Failures throw a {@link FeastAerospikeException} subclass per C ABI status.
+ */
+public final class AerospikeOnlineStore implements AutoCloseable {
+    private static final Cleaner CLEANER = Cleaner.create();
+
+    private final NativeStore store;
+    private final Cleaner.Cleanable cleanable;
+    private final PrewritingHook prewritingHook;
+
+    private AerospikeOnlineStore(NativeStore store, PrewritingHook prewritingHook) {
+        this.store = store;
+        this.prewritingHook = prewritingHook;
+        // Safety net only: a store dropped without close() still releases its
+        // connections when collected. close() is the supported way.
+        this.cleanable = CLEANER.register(this, store);
+    }
+
+    /** Opens a store from Feast's online-store configuration as JSON. */
+    public static AerospikeOnlineStore open(String configJson) {
+        return open(configJson, null);
+    }
+
+    /**
+     * Opens a store from Feast's online-store configuration as JSON, with a hook applied
+     * to every write batch ({@code null} for none).
+     */
+    public static AerospikeOnlineStore open(String configJson, PrewritingHook prewritingHook) {
+        if (configJson == null) {
+            throw new InvalidArgumentException(FeastAerospikeException.NO_RESULT_CODE, "open: configJson is null");
+        }
+        NativeLibrary.get();
+        InitRequest init = InitRequest.newBuilder().setConfigJson(configJson).build();
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment request = encode(arena, init);
+            MemorySegment outStore = arena.allocate(ADDRESS);
+            MemorySegment outError = arena.allocate(ADDRESS);
+            int status;
+            try {
+                status = (int) Native.STORE_OPEN.invokeExact(request, request.byteSize(), outStore, outError);
+            } catch (Throwable t) {
+                throw downcallFailed("open", t);
+            }
+            if (status != Status.OK.code()) {
+                throw Native.takeError(status, outError.get(ADDRESS, 0), "open");
+            }
+            return new AerospikeOnlineStore(new NativeStore(outStore.get(ADDRESS, 0)), prewritingHook);
+        }
+    }
+
+    /** Opens a store from a typed configuration (and its prewriting hook, if any). */
+    public static AerospikeOnlineStore open(OnlineStoreConfig config) {
+        Objects.requireNonNull(config, "config");
+        return open(config.toJson(), config.prewritingHook());
+    }
+
+    /** A builder with the same keys as Feast's configuration; finish with {@code open()}. */
+    public static OnlineStoreConfig.Builder builder() {
+        return OnlineStoreConfig.builder();
+    }
+
+    /** The native library's version string (loads the library if needed). */
+    public static String nativeVersion() {
+        NativeLibrary.get();
+        try {
+            return Native.cString((MemorySegment) Native.VERSION.invokeExact());
+        } catch (Throwable t) {
+            throw downcallFailed("version", t);
+        }
+    }
+
+    /**
+     * Writes rows of one feature view (Feast's {@code online_write_batch}), after the
+     * prewriting hook if there is one.
+     *
+     * @return the response, whose {@code rows_written} equals the number of rows
+     * @throws WriteBatchException when any row was not confirmed written
+     */
+    public WriteBatchResponse writeBatch(WriteBatchRequest request) {
+        Objects.requireNonNull(request, "request");
+        if (prewritingHook != null) {
+            List<WriteRow> rows = prewritingHook.apply(request.getFeatureView(),
+                    Collections.unmodifiableList(request.getRowsList()));
+            if (rows == null) {
+                throw new InvalidArgumentException(FeastAerospikeException.NO_RESULT_CODE,
+                        "write_batch of feature view '" + request.getFeatureView().getName()
+                        + "': the prewriting hook returned null instead of a row list");
+            }
+            if (rows.isEmpty()) {
+                return WriteBatchResponse.getDefaultInstance();
+            }
+            request = request.toBuilder().clearRows().addAllRows(rows).build();
+        }
+        WriteBatchResponse response = call(Native.STORE_WRITE_BATCH, "write_batch", request,
+                WriteBatchResponse.parser());
+        if (response.getFailuresCount() > 0) {
+            throw new WriteBatchException(request.getFeatureView().getName(), request.getRowsCount(), response);
+        }
+        return response;
+    }
+
+    /** Writes Feast-typed rows of one feature view; see {@link #writeBatch(WriteBatchRequest)}. */
+    public WriteBatchResponse writeBatch(FeatureView featureView, List<FeastRow> rows) {
+        Objects.requireNonNull(featureView, "featureView");
+        Objects.requireNonNull(rows, "rows");
+        WriteBatchRequest.Builder request = WriteBatchRequest.newBuilder().setFeatureView(featureView);
+        for (FeastRow row : rows) {
+            request.addRows(row.toWriteRow());
+        }
+        return writeBatch(request.build());
+    }
+
+    /** Reads one or more feature views for the same entities, in request order. */
+    public ReadResponse read(ReadRequest request) {
+        Objects.requireNonNull(request, "request");
+        return call(Native.STORE_READ, "read", request, ReadResponse.parser());
+    }
+
+    /**
+     * Reads several feature views for the same entities, with Feast's own types (Feast's
+     * {@code online_read} over many views in one call). One result per view, in order;
+     * each result's rows are aligned with {@code entityKeys}.
+     */
+    public List<OnlineReadResult> onlineRead(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
+        Objects.requireNonNull(entityKeys, "entityKeys");
+        Objects.requireNonNull(views, "views");
+        ReadRequest.Builder request = ReadRequest.newBuilder().addAllViews(views);
+        for (EntityKeyProto.EntityKey key : entityKeys) {
+            request.addEntityKeys(FeastTypes.toMirror(key));
+        }
+        return call(Native.STORE_READ, "read", arena -> encode(arena, request.build()), OnlineReadDecoder::decode);
+    }
+
+    /**
+     * Reads one feature view with Feast's own types, like Feast's {@code online_read}.
+     * {@code requestedFeatures} empty or null means every declared feature.
+     */
+    public List<OnlineRow> onlineRead(FeatureView featureView, List<EntityKeyProto.EntityKey> entityKeys,
+            List<String> requestedFeatures) {
+        Objects.requireNonNull(featureView, "featureView");
+        ViewRead.Builder view = ViewRead.newBuilder().setFeatureView(featureView);
+        if (requestedFeatures != null) {
+            view.addAllRequestedFeatures(requestedFeatures);
+        }
+        return onlineRead(entityKeys, List.of(view.build())).get(0).rows();
+    }
+
+    /** Removes dropped feature views from every record (Feast's {@code update}). */
+    public UpdateResponse update(UpdateRequest request) {
+        Objects.requireNonNull(request, "request");
+        return call(Native.STORE_UPDATE, "update", request, UpdateResponse.parser());
+    }
+
+    /** Deletes the data of the project's sets (Feast's {@code teardown}); unrelated to closing. */
+    public TeardownResponse teardown(TeardownRequest request) {
+        Objects.requireNonNull(request, "request");
+        return call(Native.STORE_TEARDOWN, "teardown", request, TeardownResponse.parser());
+    }
+
+    /** True once {@link #close()} was called (or the store was collected). */
+    public boolean isClosed() {
+        return store.closed;
+    }
+
+    /**
+     * Closes the cluster connections and frees the native handle. Idempotent. Calls running
+     * at that moment finish first (this waits for them); later calls throw
+     * {@link StoreClosedException}.
+     *
+     * @throws FeastAerospikeException if the library reported an error while closing; the
+     *     handle is freed anyway
+     */
+    @Override
+    public void close() {
+        FeastAerospikeException failure = store.release();
+        cleanable.clean();
+        if (failure != null) {
+            throw failure;
+        }
+    }
+
+    /** One request/response call with a typed request. */
+    private <T> T call(MethodHandle fn, String operation, MessageLite request, Parser<T> parser) {
+        return call(fn, operation, arena -> encode(arena, request), parser::parseFrom);
+    }
+
+    /** Parses a response from the library's buffer, which is freed right after. */
+    @FunctionalInterface
+    private interface Decoder<T> {
+        T decode(ByteBuffer response) throws IOException;
+    }
+
+    /**
+     * Sends request bytes exactly as given. Package-private for tests that prove how the
+     * library answers bytes no typed request can produce (malformed protobuf).
+     */
+    <T> T callWithBytes(String operation, byte[] request, Parser<T> parser) {
+        MethodHandle fn = switch (operation) {
+            case "write_batch" -> Native.STORE_WRITE_BATCH;
+            case "read" -> Native.STORE_READ;
+            case "update" -> Native.STORE_UPDATE;
+            case "teardown" -> Native.STORE_TEARDOWN;
+            default -> throw new IllegalArgumentException("no such operation: " + operation);
+        };
+        return call(fn, operation, arena -> request.length == 0
+                ? MemorySegment.NULL
+                : arena.allocateFrom(ValueLayout.JAVA_BYTE, request), parser::parseFrom);
+    }
+
+    /**
+     * The call path shared by every operation. The read lock keeps the handle alive for
+     * the call's duration: close() frees it only under the write lock, i.e. once no call
+     * runs.
+     */
+    private <T> T call(MethodHandle fn, String operation, Function<Arena, MemorySegment> encoder, Decoder<T> decoder) {
+        NativeStore s = store;
+        s.lock.readLock().lock();
+        try {
+            if (s.closed) {
+                throw new StoreClosedException(FeastAerospikeException.NO_RESULT_CODE,
+                        operation + ": the store is closed");
+            }
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment req = encoder.apply(arena);
+                MemorySegment outResponse = arena.allocate(ADDRESS);
+                MemorySegment outLength = arena.allocate(JAVA_LONG);
+                MemorySegment outError = arena.allocate(ADDRESS);
+                int status;
+                try {
+                    status = (int) fn.invokeExact(s.handle, req, req.byteSize(), outResponse, outLength, outError);
+                } catch (Throwable t) {
+                    throw downcallFailed(operation, t);
+                }
+                if (status != Status.OK.code()) {
+                    throw Native.takeError(status, outError.get(ADDRESS, 0), operation);
+                }
+                return decode(operation, outResponse.get(ADDRESS, 0), outLength.get(JAVA_LONG, 0), decoder);
+            }
+        } finally {
+            s.lock.readLock().unlock();
+            Reference.reachabilityFence(this);
+        }
+    }
+
+    /** Decodes a library-owned response straight from native memory, then frees it. */
+    private static <T> T decode(String operation, MemorySegment buffer, long length, Decoder<T> decoder) {
+        try {
+            ByteBuffer bytes = length == 0 ? ByteBuffer.allocate(0) : buffer.reinterpret(length).asByteBuffer();
+            return decoder.decode(bytes);
+        } catch (IOException e) {
+            throw new InternalException(FeastAerospikeException.NO_RESULT_CODE,
+                    operation + ": the library answered a response that does not decode: " + e.getMessage());
+        } finally {
+            try {
+                Native.BUFFER_FREE.invokeExact(buffer, length);
+            } catch (Throwable t) {
+                throw downcallFailed("buffer_free", t);
+            }
+        }
+    }
+
+    /** Serialises a message into arena memory; an empty message is the ABI's (NULL, 0). */
+    private static MemorySegment encode(Arena arena, MessageLite message) {
+        int size = message.getSerializedSize();
+        if (size == 0) {
+            return MemorySegment.NULL;
+        }
+        MemorySegment segment = arena.allocate(size);
+        try {
+            CodedOutputStream out = CodedOutputStream.newInstance(segment.asByteBuffer());
+            message.writeTo(out);
+            out.flush();
+            out.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw new InternalException(FeastAerospikeException.NO_RESULT_CODE,
+                    "cannot serialise " + message.getClass().getSimpleName() + ": " + e.getMessage());
+        }
+        return segment;
+    }
+
+    private static InternalException downcallFailed(String operation, Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new InternalException(FeastAerospikeException.NO_RESULT_CODE, operation + ": downcall failed: " + t);
+    }
+
+    /** The native handle, its lock and its closed flag; also the Cleaner's action. */
+    private static final class NativeStore implements Runnable {
+        final MemorySegment handle;
+        final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+        volatile boolean closed;
+        private final AtomicBoolean released = new AtomicBoolean();
+
+        NativeStore(MemorySegment handle) {
+            this.handle = handle;
+        }
+
+        /** Closes then frees the handle, once; returns the close error, if any. */
+        FeastAerospikeException release() {
+            if (!released.compareAndSet(false, true)) {
+                return null;
+            }
+            closed = true;
+            FeastAerospikeException failure = null;
+            // fas_store_close outside the lock: running calls finish, the library
+            // refuses new ones; then the write lock waits for every running call.
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment outError = arena.allocate(ADDRESS);
+                int status = (int) Native.STORE_CLOSE.invokeExact(handle, outError);
+                if (status != Status.OK.code()) {
+                    failure = Native.takeError(status, outError.get(ADDRESS, 0), "close");
+                }
+            } catch (Throwable t) {
+                failure = new InternalException(FeastAerospikeException.NO_RESULT_CODE, "close: downcall failed: " + t);
+            }
+            lock.writeLock().lock();
+            try {
+                Native.free(Native.STORE_FREE, handle);
+            } finally {
+                lock.writeLock().unlock();
+            }
+            return failure;
+        }
+
+        @Override
+        public void run() {
+            release();
+        }
+    }
+
+    /** One row for {@link #writeBatch(FeatureView, List)}, in Feast's own types (Feast's row tuple). */
+    public record FeastRow(EntityKeyProto.EntityKey entityKey, Map<String, ValueProto.Value> values,
+            Instant eventTimestamp, Instant createdTimestamp) {
+        public FeastRow {
+            Objects.requireNonNull(entityKey, "entityKey");
+            Objects.requireNonNull(values, "values");
+            Objects.requireNonNull(eventTimestamp, "eventTimestamp");
+        }
+
+        WriteRow toWriteRow() {
+            WriteRow.Builder row = WriteRow.newBuilder()
+                    .setEntityKey(FeastTypes.toMirror(entityKey))
+                    .setEventTimestamp(FeastTypes.toTimestamp(eventTimestamp));
+            for (Map.Entry<String, ValueProto.Value> e : values.entrySet()) {
+                row.putValues(e.getKey(), FeastTypes.toMirror(e.getValue()));
+            }
+            if (createdTimestamp != null) {
+                row.setCreatedTimestamp(FeastTypes.toTimestamp(createdTimestamp));
+            }
+            return row.build();
+        }
+    }
+
+    /** One entity's data for one view: Feast's {@code (event_ts, {feature: value})}, or not found. */
+    public record OnlineRow(boolean found, Instant eventTimestamp, Map<String, ValueProto.Value> features) {
+        static final OnlineRow NOT_FOUND = new OnlineRow(false, null, Map.of());
+    }
+
+    /** The rows of one view, aligned with the request's entity keys. */
+    public record OnlineReadResult(String featureView, List<String> featureNames, List<OnlineRow> rows) {}
+}
