@@ -162,16 +162,57 @@ pub fn cdt_read(bin: Option<&Particle>, program: &[u8]) -> Result<Value, CdtErro
     if is_modify_op(p.op) {
         return fail(RC_PARAMETER, format!("CDT op {} is a modify op", p.op));
     }
-    let root = match bin {
+    let (map, list) = match bin {
         None => return Ok(Value::Nil),
-        Some(Particle::Map(m)) => Value::Map(m.clone()),
-        Some(Particle::List(l)) => Value::List(l.clone()),
+        Some(Particle::Map(m)) => (Some(m), None),
+        Some(Particle::List(l)) => (None, Some(l)),
         Some(_) => return fail(RC_BIN_TYPE, "CDT read on a bin that is not a map or list"),
     };
-    let target = navigate(&root, &p.ctx)?;
-    match target {
-        Value::Map(m) => map_read(m, p.op, &p.args),
-        _ => fail(RC_BIN_TYPE, "map op on a value that is not a map"),
+    // Step into the bin without copying it: the first context step works on
+    // the bin's container, the rest on values inside it.
+    let target: &Map = match p.ctx.split_first() {
+        None => match map {
+            Some(m) => m,
+            None => return fail(RC_BIN_TYPE, "map op on a value that is not a map"),
+        },
+        Some((first, rest)) => {
+            let inner = step(map, list, first)?;
+            match navigate(inner, rest)? {
+                Value::Map(m) => m,
+                _ => return fail(RC_BIN_TYPE, "map op on a value that is not a map"),
+            }
+        }
+    };
+    map_read(target, p.op, &p.args)
+}
+
+/// One context step from a top-level map or list.
+fn step<'a>(
+    map: Option<&'a Map>,
+    list: Option<&'a List>,
+    (id, key): &(i64, Value),
+) -> Result<&'a Value, CdtError> {
+    match (id & 0x3f, map, list) {
+        (CTX_MAP_KEY, Some(m), _) => m.get(key).ok_or_else(|| CdtError {
+            code: RC_OP_NOT_APPLICABLE,
+            msg: "context map key not found".into(),
+        }),
+        (CTX_MAP_INDEX, Some(m), _) => match index_of(key, m.entries.len()) {
+            Some(i) => Ok(&m.entries[i].1),
+            None => fail(RC_OP_NOT_APPLICABLE, "context map index out of range"),
+        },
+        (CTX_LIST_INDEX, _, Some(l)) => match index_of(key, l.items.len()) {
+            Some(i) => Ok(&l.items[i]),
+            None => fail(RC_OP_NOT_APPLICABLE, "context list index out of range"),
+        },
+        (CTX_MAP_KEY | CTX_MAP_INDEX | CTX_LIST_INDEX, _, _) => fail(
+            RC_OP_NOT_APPLICABLE,
+            "context type does not match the value",
+        ),
+        _ => fail(
+            RC_UNSUPPORTED,
+            format!("CDT context id {id:#x} is not implemented by this test server"),
+        ),
     }
 }
 
