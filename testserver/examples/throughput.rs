@@ -103,8 +103,10 @@ async fn main() {
             a
         }
     };
-    let mut cp = ClientPolicy::default();
-    cp.timeout = 5000;
+    let cp = ClientPolicy {
+        timeout: 5000,
+        ..ClientPolicy::default()
+    };
     let client = Arc::new(Client::new(&cp, &addr).await.expect("connect"));
 
     // Load: calls of 1000 rows, like the store's writes.
