@@ -210,26 +210,42 @@ fn sets(ctx: &InfoContext<'_>, name: &str) -> String {
     out
 }
 
-/// `truncate:namespace=<ns>;set=<set>[;lut=<ns since epoch>]`; the server
+/// `truncate:namespace=<ns>;set=<set>[;lut=<ns since epoch>]` and
+/// `truncate-namespace:namespace=<ns>[;lut=..]`, with the server's checks
+/// and error texts (thr_info.c `cmd_truncate*`, truncate.c). The server
 /// answers `ok` even for an unknown namespace.
 fn truncate(ctx: &InfoContext<'_>, args: &str, whole_namespace: bool) -> String {
     let p = params(args);
     let get = |k: &str| p.iter().find(|(a, _)| *a == k).map(|(_, v)| *v);
     let ns = match get("namespace") {
-        Some(n) if !n.is_empty() => n,
-        _ => return "ERROR:4:namespace required".to_string(),
+        None => return "ERROR:20:missing 'namespace'".to_string(),
+        Some("") => return "ERROR:20:missing 'namespace' value".to_string(),
+        Some(n) => n,
     };
     let set = if whole_namespace {
+        if get("set").is_some() {
+            return "ERROR:4:unexpected set name".to_string();
+        }
         None
     } else {
-        get("set").filter(|s| !s.is_empty())
+        match get("set") {
+            None => return "ERROR:4:missing 'set'".to_string(),
+            Some("") => return "ERROR:4:missing 'set' value".to_string(),
+            Some(s) => Some(s),
+        }
     };
     let now = ctx.store.clock.now_ns();
     let lut = match get("lut") {
         None => now,
+        Some("") => return "ERROR:4:missing 'lut' value".to_string(),
         Some(v) => match v.parse::<u64>() {
-            // A cut-off in the future is clamped to now, like the server.
-            Ok(l) => l.min(now),
+            Ok(l) if l / 1_000_000 <= crate::store::CITRUSLEAF_EPOCH * 1000 => {
+                return "ERROR:4:would truncate to 0".to_string()
+            }
+            Ok(l) if l / 1_000_000 > now / 1_000_000 => {
+                return "ERROR:4:would truncate in the future".to_string()
+            }
+            Ok(l) => l,
             Err(_) => return "ERROR:4:bad lut".to_string(),
         },
     };
@@ -296,6 +312,26 @@ mod tests {
             ask("truncate:namespace=nosuchns;set=x\n"),
             "truncate:namespace=nosuchns;set=x\tok\n"
         );
+        assert_eq!(
+            ask("truncate:namespace=feast\n"),
+            "truncate:namespace=feast\tERROR:4:missing 'set'\n"
+        );
+        assert_eq!(
+            ask("truncate-namespace:namespace=feast;set=x\n"),
+            "truncate-namespace:namespace=feast;set=x\tERROR:4:unexpected set name\n"
+        );
+        assert_eq!(
+            ask("truncate:namespace=feast;set=x;lut=99999999999999999999\n"),
+            "truncate:namespace=feast;set=x;lut=99999999999999999999\tERROR:4:bad lut\n"
+        );
+        let future = (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            + 60_000_000_000)
+            .to_string();
+        let q = format!("truncate:namespace=feast;set=x;lut={future}\n");
+        assert!(ask(&q).ends_with("\tERROR:4:would truncate in the future\n"));
         assert_eq!(ask("namespaces\n"), "namespaces\tfeast;feast2\n");
         let r = ask("replicas\npartition-generation\n");
         // Same length as the captured 1423-byte answer.
