@@ -533,14 +533,15 @@ fn handle_batch(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError>
     }
     let mut rb = ResponseBuilder::new();
     let mut frames = Vec::new();
-    let mut prev: Option<RecordCmd> = None;
+    // REPEAT rows share the previous row's command instead of copying it.
+    let mut prev: Option<std::rc::Rc<RecordCmd>> = None;
     for _ in 0..n_rows {
         let index = c.u32("batch row index")?;
         let digest = digest_of(c.take(20, "batch row digest")?)?;
         let row_type = c.u8("batch row type")?;
-        let cmd = if row_type == BATCH_REPEAT {
+        let cmd: std::rc::Rc<RecordCmd> = if row_type == BATCH_REPEAT {
             match &prev {
-                Some(p) => p.clone(),
+                Some(p) => std::rc::Rc::clone(p),
                 None => return Err(WireError("batch REPEAT row without a previous row".into())),
             }
         } else {
@@ -578,7 +579,8 @@ fn handle_batch(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError>
             if cmd.info1 == 0 && cmd.info2 == 0 {
                 cmd.info1 = INFO1_READ;
             }
-            prev = Some(cmd.clone());
+            let cmd = std::rc::Rc::new(cmd);
+            prev = Some(std::rc::Rc::clone(&cmd));
             cmd
         };
         let read_row = cmd.info2 & INFO2_WRITE == 0;
