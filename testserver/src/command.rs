@@ -283,7 +283,20 @@ fn cdt_failure(ctx: &Context<'_>, e: CdtError, rec: &Record) -> RowResult {
     }
 }
 
+/// The server's `is_valid_ttl`: at most 10 years, or never-expire (-1), or
+/// do-not-update (-2).
+fn valid_ttl(ttl: u32) -> bool {
+    ttl <= 3600 * 24 * 365 * 10 || ttl >= 0xFFFF_FFFE
+}
+
 fn execute_write(ctx: &Context<'_>, ns: &Namespace, cmd: &RecordCmd, digest: &Digest) -> RowResult {
+    if !valid_ttl(cmd.record_ttl) {
+        log(format!(
+            "{}: invalid ttl {} (more than 10 years); answering 4",
+            ctx.peer, cmd.record_ttl
+        ));
+        return RowResult::err(RC_PARAMETER);
+    }
     let now = ctx.store.clock.now_cl();
     let now_ns = ctx.store.clock.now_ns();
     let mut recs = ns.records.write().unwrap_or_else(|e| e.into_inner());
@@ -779,6 +792,9 @@ fn background(
     }
     if !valid_bin_names(&msg.ops) {
         return Ok(vec![last_frame(RC_BIN_NAME)]);
+    }
+    if !valid_ttl(h.record_ttl) {
+        return Ok(vec![last_frame(RC_PARAMETER)]);
     }
     let socket_timeout = msg
         .field(FIELD_SOCKET_TIMEOUT)
