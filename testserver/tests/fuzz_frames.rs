@@ -93,6 +93,7 @@ proptest! {
             cluster_name: "c",
             host: "127.0.0.1".into(),
             port: 1,
+            control: None,
         };
         let _ = info::handle(&ictx, &bytes);
     }

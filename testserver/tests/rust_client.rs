@@ -744,3 +744,24 @@ async fn many_concurrent_callers_and_connections() {
     drop(idle);
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_on_a_server_without_security_succeeds() {
+    // Community Edition answers a login with SECURITY_NOT_ENABLED (52),
+    // which clients accept; the store may be configured with credentials.
+    let server = TestServer::start(ServerConfig::default()).unwrap();
+    let mut policy = ClientPolicy::default();
+    policy.auth_mode = aerospike::AuthMode::Internal("user".into(), "secret".into());
+    let client = Client::new(&policy, &server.addr().to_string())
+        .await
+        .expect("connects with credentials");
+    client
+        .put(
+            &WritePolicy::default(),
+            &key("login", "k"),
+            &[as_bin!("x", 1)],
+        )
+        .await
+        .unwrap();
+    client.close().await.unwrap();
+}

@@ -3,6 +3,8 @@ binary (a test double speaking the Aerospike wire protocol), parse the port
 from its first stdout line, and hand out connected official clients."""
 import os
 import signal
+import socket
+import struct
 import subprocess
 import uuid
 
@@ -22,7 +24,7 @@ class Server:
         if not os.path.exists(BINARY):
             raise RuntimeError(f"{BINARY} not built: cargo build -p feast-aerospike-testserver")
         self.proc = subprocess.Popen(
-            [BINARY, "--listen", "127.0.0.1:0", *args],
+            [BINARY, "--listen", "127.0.0.1:0", "--control", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
@@ -39,6 +41,19 @@ class Server:
         if policies:
             config["policies"] = policies
         return aerospike.client(config).connect()
+
+    def control(self, command):
+        """Sends one `testserver-*` control command over the INFO protocol
+        (fault injection, clock); returns its answer value."""
+        body = (command + "\n").encode()
+        with socket.create_connection((self.host, self.port), timeout=5) as s:
+            s.sendall(struct.pack(">Q", (2 << 56) | (1 << 48) | len(body)) + body)
+            header = s.recv(8, socket.MSG_WAITALL)
+            size = int.from_bytes(header[2:], "big")
+            answer = s.recv(size, socket.MSG_WAITALL).decode()
+        name, _, value = answer.rstrip("\n").partition("\t")
+        assert name == command, answer
+        return value
 
     def stop(self):
         """SIGTERM must end the server cleanly (exit code 0)."""
@@ -60,6 +75,15 @@ def server():
 def server_ttl():
     """A server whose namespaces have a default TTL of 1000 s."""
     s = Server("--default-ttl", "1000", "--namespace", "feast", "--namespace", "other")
+    yield s
+    assert s.stop() == 0
+
+
+@pytest.fixture
+def fresh_server():
+    """A server of this test's own, for tests that move its clock or inject
+    faults."""
+    s = Server()
     yield s
     assert s.stop() == 0
 

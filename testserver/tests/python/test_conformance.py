@@ -439,3 +439,74 @@ def test_malformed_frames_close_only_their_connection(server, client, set_name):
     # Everyone else is unaffected.
     client.put(("feast", set_name, "ok"), {"x": 1})
     assert client.get(("feast", set_name, "ok"))[2] == {"x": 1}
+
+
+# ------------------------------------------------------- fault injection
+
+
+def test_injected_result_codes(fresh_server):
+    c = fresh_server.client()
+    try:
+        k1, k2 = ("feast", "f", "one"), ("feast", "f", "two")
+        c.put(k1, {"x": 1})
+        c.put(k2, {"x": 2})
+        digest = aerospike.calc_digest("feast", "f", "two").hex()
+        assert fresh_server.control(f"testserver-fail:code=14;namespace=feast;digest={digest}") == "ok"
+        rows = c.batch_read([k1, k2]).batch_records
+        assert [r.result for r in rows] == [0, 14]
+        assert fresh_server.control("testserver-clear-faults") == "ok"
+        assert fresh_server.control("testserver-fail:code=22;namespace=test") == "ok"
+        assert code_of(lambda: c.put(("test", "f", 1), {"x": 1})) == 22
+        c.put(("feast", "f", 3), {"x": 1})  # other namespaces unaffected
+        fresh_server.control("testserver-clear-faults")
+        c.put(("test", "f", 1), {"x": 1})
+    finally:
+        c.close()
+
+
+def test_delay_and_dropped_connections(fresh_server):
+    c = fresh_server.client()
+    try:
+        key = ("feast", "d", 1)
+        c.put(key, {"x": 1})
+        fresh_server.control("testserver-delay:ms=400")
+        fast = {"total_timeout": 100, "socket_timeout": 100, "max_retries": 0}
+        assert code_of(lambda: c.get(key, policy=fast)) == 9  # timeout
+        fresh_server.control("testserver-clear-faults")
+        time.sleep(0.5)
+        assert c.get(key)[2] == {"x": 1}
+        fresh_server.control("testserver-drop:requests=1")
+        with pytest.raises(ex.AerospikeError):
+            c.get(key, policy={"max_retries": 0})
+        assert c.get(key)[2] == {"x": 1}
+    finally:
+        c.close()
+
+
+def test_clock_control_expires_records(fresh_server):
+    c = fresh_server.client()
+    try:
+        c.put(("feast", "clk", "ttl"), {"x": 1}, meta={"ttl": 3600})
+        c.put(("feast", "clk", "forever"), {"x": 1})
+        assert fresh_server.control("testserver-advance-clock:secs=3601") == "ok"
+        assert c.exists(("feast", "clk", "ttl"))[1] is None
+        assert c.exists(("feast", "clk", "forever"))[1] is not None
+        assert [r[0][2] for r in c.scan("feast", "clk").results()] == [None]
+    finally:
+        c.close()
+
+
+def test_control_commands_are_off_without_the_flag(tmp_path):
+    import subprocess
+    from conftest import BINARY, PREFIX
+    proc = subprocess.Popen([BINARY, "--listen", "127.0.0.1:0"], stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline().strip()
+        host, port = line[len(PREFIX):].rsplit(":", 1)
+        c = aerospike.client({"hosts": [(host, int(port))]}).connect()
+        assert code_of(lambda: c.info_random_node("testserver-delay:ms=1")) == 4
+        c.close()
+    finally:
+        proc.send_signal(__import__("signal").SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        proc.stdout.close()
