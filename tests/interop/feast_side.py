@@ -32,6 +32,9 @@ from feast.repo_config import RepoConfig  # noqa: E402
 from feast.types import from_value_type  # noqa: E402
 from feast.value_type import ValueType  # noqa: E402
 
+# Feast re-enables deprecation warnings on import; they are noise here.
+warnings.simplefilter("ignore")
+
 
 def b64(msg):
     return base64.b64encode(msg.SerializeToString()).decode()
