@@ -16,11 +16,18 @@ import (
 
 var server *testserverproc.Server
 
-// TestMain starts the test server. Without it every test that needs it
-// fails, except when FAS_GO_UNIT_ONLY=1 (a local shortcut CI never sets),
-// which skips them.
+// TestMain starts the test server, or uses the one at $FAS_TESTSERVER_ADDR
+// (host:port; benchmarks share one server with the C benchmark that way).
+// Without a server every test that needs it fails, except when
+// FAS_GO_UNIT_ONLY=1 (a local shortcut CI never sets), which skips them.
 func TestMain(m *testing.M) {
-	if os.Getenv("FAS_GO_UNIT_ONLY") != "1" {
+	if addr := os.Getenv("FAS_TESTSERVER_ADDR"); addr != "" {
+		var err error
+		if server, err = testserverproc.Attach(addr); err != nil {
+			fmt.Fprintln(os.Stderr, "FAIL:", err)
+			os.Exit(1)
+		}
+	} else if os.Getenv("FAS_GO_UNIT_ONLY") != "1" {
 		bin, err := testserverproc.FindBinary("../..")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "FAIL:", err)
