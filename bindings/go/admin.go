@@ -19,7 +19,7 @@ func (s *Store) Update(ctx context.Context, viewsToDelete, viewsToKeep []Feature
 	}
 	jobs := make([]UpdateJob, len(resp.GetJobs()))
 	for i, j := range resp.GetJobs() {
-		jobs[i] = UpdateJob{Namespace: j.GetNamespace(), Set: j.GetSetName(), RemovedViews: j.GetRemovedViews(), TaskID: j.GetTaskId(), Completed: j.GetCompleted()}
+		jobs[i] = UpdateJob{Namespace: j.GetNamespace(), Set: j.GetSetName(), RemovedViews: j.GetRemovedViews(), TaskID: j.GetTaskId(), Completed: j.GetCompleted(), RecordsUpdated: j.GetRecordsUpdated()}
 	}
 	return jobs, nil
 }

@@ -172,9 +172,14 @@ func (s *Store) call(ctx context.Context, op operation, req proto.Message, setTi
 	s.mu.RUnlock()
 	runtime.KeepAlive(s)
 
+	// A library timeout at the context's deadline is the deadline expiring.
+	// The clock decides, not ctx.Err(): the context's timer may not have
+	// fired yet when the library returns.
 	var e *Error
-	if errors.As(err, &e) && e.Status == StatusTimeout && hasDeadline && ctx.Err() != nil {
-		e.cause = ctx.Err()
+	if errors.As(err, &e) && e.Status == StatusTimeout && hasDeadline {
+		if deadline, _ := ctx.Deadline(); time.Until(deadline) <= time.Millisecond {
+			e.cause = context.DeadlineExceeded
+		}
 	}
 	return err
 }

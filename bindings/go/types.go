@@ -26,8 +26,9 @@ type Feature struct {
 // WriteRow is one entity's values for one feature view.
 type WriteRow struct {
 	EntityKey *pb.EntityKey
-	// Values maps feature name to value. Features of the view not named here
-	// keep what the record already holds.
+	// Values maps feature name to value. The row replaces the view's whole
+	// slot in the record, as Feast's Python store does: features not named
+	// here read back unset. Other views' data in the record is untouched.
 	Values map[string]*pb.Value
 	// EventTimestamp is the feature values' event time (stored as epoch ms).
 	EventTimestamp time.Time
@@ -68,6 +69,9 @@ type UpdateJob struct {
 	TaskID       uint64
 	// Completed is true when the caller asked to wait and the job finished.
 	Completed bool
+	// RecordsUpdated is the number of records the job rewrote (when waited
+	// for).
+	RecordsUpdated uint64
 }
 
 // SetRef names one (namespace, set).

@@ -97,9 +97,19 @@ func TestWriteFailuresBecomeOneErrorWithEveryRow(t *testing.T) {
 			t.Errorf("message %q lacks %q", e.Message, want)
 		}
 	}
-	inDoubt := writeFailures("fv", 1, &pb.WriteBatchResponse{Failures: []*pb.RowFailure{{ResultCode: -1, InDoubt: true}}})
-	if !errors.Is(inDoubt, ErrTimeout) {
-		t.Fatalf("client-side in-doubt failure: %v", inDoubt)
+	for _, c := range []struct {
+		failure *pb.RowFailure
+		want    error
+	}{
+		{&pb.RowFailure{ResultCode: -1, InDoubt: true}, ErrTimeout},
+		{&pb.RowFailure{ResultCode: 9}, ErrTimeout},
+		{&pb.RowFailure{ResultCode: 13}, ErrServer},
+		{&pb.RowFailure{ResultCode: -1}, ErrInvalidArgument},
+	} {
+		err := writeFailures("fv", 1, &pb.WriteBatchResponse{Failures: []*pb.RowFailure{c.failure}})
+		if !errors.Is(err, c.want) {
+			t.Errorf("%v: got %v, want %v", c.failure, err, c.want)
+		}
 	}
 }
 

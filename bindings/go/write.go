@@ -36,10 +36,8 @@ func (s *Store) WriteBatch(ctx context.Context, view FeatureView, rows []WriteRo
 	return writeFailures(view.Name, len(rows), &resp)
 }
 
-// writeFailures turns a response with failed rows into an *Error. Its status
-// is that of the first failure: a server result code is StatusServer (with
-// the code), a client-side failure in doubt is StatusTimeout, any other
-// client-side failure StatusInternal.
+// writeFailures turns a response with failed rows into an *Error whose
+// status and result code are those of the first failure.
 func writeFailures(view string, total int, resp *pb.WriteBatchResponse) error {
 	failures := resp.GetFailures()
 	if len(failures) == 0 {
@@ -55,13 +53,6 @@ func writeFailures(view string, total int, resp *pb.WriteBatchResponse) error {
 		rows[i] = RowFailure{Index: int(f.GetRowIndex()), ResultCode: f.GetResultCode(), Message: f.GetMessage(), InDoubt: f.GetInDoubt()}
 	}
 	first := rows[0]
-	status := StatusInternal
-	switch {
-	case first.ResultCode >= 0:
-		status = StatusServer
-	case first.InDoubt:
-		status = StatusTimeout
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "feature view %q: %d of %d rows not written", view, len(rows), total)
 	const shown = 3
@@ -78,7 +69,26 @@ func writeFailures(view string, total int, resp *pb.WriteBatchResponse) error {
 			b.WriteString(" (in doubt)")
 		}
 	}
-	e := newError(opWriteBatch.String(), status, first.ResultCode, b.String())
+	e := newError(opWriteBatch.String(), rowFailureStatus(first), first.ResultCode, b.String())
 	e.Rows = rows
 	return e
+}
+
+// resultCodeTimeout is Aerospike's TIMEOUT result code; the library also
+// reports a row it could not send (node unreachable) with it.
+const resultCodeTimeout = 9
+
+// rowFailureStatus classifies one failed row: timeouts and in-doubt rows are
+// StatusTimeout, other server result codes StatusServer, and a row refused
+// on the client side before sending (it could not be encoded) is
+// StatusInvalidArgument.
+func rowFailureStatus(f RowFailure) Status {
+	switch {
+	case f.ResultCode == resultCodeTimeout || f.InDoubt:
+		return StatusTimeout
+	case f.ResultCode >= 0:
+		return StatusServer
+	default:
+		return StatusInvalidArgument
+	}
 }

@@ -183,8 +183,9 @@ func (x *InitRequest) GetConfigJson() string {
 type WriteRow struct {
 	state     protoimpl.MessageState `protogen:"open.v1"`
 	EntityKey *EntityKey             `protobuf:"bytes,1,opt,name=entity_key,json=entityKey,proto3" json:"entity_key,omitempty"`
-	// feature name -> value. Features of the view absent here are left as they
-	// are in the record (map PUT_ITEMS merges).
+	// feature name -> value. The row replaces the view's whole slot in the
+	// record, as Feast's Python store does (map PUT_ITEMS of {view: values}):
+	// features absent here read back unset. Other views' slots are untouched.
 	Values         map[string]*Value      `protobuf:"bytes,2,rep,name=values,proto3" json:"values,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	EventTimestamp *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=event_timestamp,json=eventTimestamp,proto3" json:"event_timestamp,omitempty"`
 	// Optional: when set, the record's `created_ts` bin is written.
@@ -807,9 +808,11 @@ type UpdateJob struct {
 	RemovedViews []string               `protobuf:"bytes,3,rep,name=removed_views,json=removedViews,proto3" json:"removed_views,omitempty"`
 	TaskId       uint64                 `protobuf:"varint,4,opt,name=task_id,json=taskId,proto3" json:"task_id,omitempty"`
 	// True when `wait` was requested and the job finished.
-	Completed     bool `protobuf:"varint,5,opt,name=completed,proto3" json:"completed,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Completed bool `protobuf:"varint,5,opt,name=completed,proto3" json:"completed,omitempty"`
+	// When `wait` was requested: records the job rewrote (summed over nodes).
+	RecordsUpdated uint64 `protobuf:"varint,6,opt,name=records_updated,json=recordsUpdated,proto3" json:"records_updated,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *UpdateJob) Reset() {
@@ -875,6 +878,13 @@ func (x *UpdateJob) GetCompleted() bool {
 		return x.Completed
 	}
 	return false
+}
+
+func (x *UpdateJob) GetRecordsUpdated() uint64 {
+	if x != nil {
+		return x.RecordsUpdated
+	}
+	return 0
 }
 
 type UpdateResponse struct {
@@ -1134,13 +1144,14 @@ const file_feast_aerospike_v1_store_proto_rawDesc = "" +
 	"\rviews_to_keep\x18\x02 \x03(\v2\x1f.feast_aerospike.v1.FeatureViewR\vviewsToKeep\x12\x12\n" +
 	"\x04wait\x18\x03 \x01(\bR\x04wait\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x04 \x01(\rR\ttimeoutMs\"\xa0\x01\n" +
+	"timeout_ms\x18\x04 \x01(\rR\ttimeoutMs\"\xc9\x01\n" +
 	"\tUpdateJob\x12\x1c\n" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x19\n" +
 	"\bset_name\x18\x02 \x01(\tR\asetName\x12#\n" +
 	"\rremoved_views\x18\x03 \x03(\tR\fremovedViews\x12\x17\n" +
 	"\atask_id\x18\x04 \x01(\x04R\x06taskId\x12\x1c\n" +
-	"\tcompleted\x18\x05 \x01(\bR\tcompleted\"C\n" +
+	"\tcompleted\x18\x05 \x01(\bR\tcompleted\x12'\n" +
+	"\x0frecords_updated\x18\x06 \x01(\x04R\x0erecordsUpdated\"C\n" +
 	"\x0eUpdateResponse\x121\n" +
 	"\x04jobs\x18\x01 \x03(\v2\x1d.feast_aerospike.v1.UpdateJobR\x04jobs\"g\n" +
 	"\x0fTeardownRequest\x125\n" +

@@ -102,12 +102,26 @@ func Start(binary string, extraArgs ...string) (*Server, error) {
 	}
 }
 
+// Attach uses a server that is already running at addr (host:port), e.g.
+// one shared with the C benchmark; Stop leaves it running.
+func Attach(addr string) (*Server, error) {
+	host, portText, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, fmt.Errorf("test server address %q: %w", addr, err)
+	}
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		return nil, fmt.Errorf("test server address %q: %w", addr, err)
+	}
+	return &Server{Host: host, Port: port}, nil
+}
+
 // Addr is host:port.
 func (s *Server) Addr() string { return net.JoinHostPort(s.Host, strconv.Itoa(s.Port)) }
 
 // Stop sends SIGTERM and waits; after 5 s it kills the process.
 func (s *Server) Stop() {
-	if s.cmd.Process == nil {
+	if s.cmd == nil || s.cmd.Process == nil {
 		return
 	}
 	_ = s.cmd.Process.Signal(syscall.SIGTERM)
