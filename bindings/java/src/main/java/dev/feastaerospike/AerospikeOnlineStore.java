@@ -79,9 +79,7 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      * to every write batch ({@code null} for none).
      */
     public static AerospikeOnlineStore open(String configJson, PrewritingHook prewritingHook) {
-        if (configJson == null) {
-            throw new InvalidArgumentException(FeastAerospikeException.NO_RESULT_CODE, "open: configJson is null");
-        }
+        Objects.requireNonNull(configJson, "configJson");
         NativeLibrary.get();
         InitRequest init = InitRequest.newBuilder().setConfigJson(configJson).build();
         try (Arena arena = Arena.ofConfined()) {

@@ -5,6 +5,7 @@ package dev.feastaerospike;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -322,7 +323,7 @@ class AerospikeOnlineStoreTest {
         ConfigException withPassword = assertThrows(ConfigException.class, () -> AerospikeOnlineStore.open(
                 "{\"password\": \"hunter2-secret\", \"ttl_seconds\": \"soon\"}"));
         assertFalse(withPassword.getMessage().contains("hunter2-secret"), withPassword.getMessage());
-        assertThrows(InvalidArgumentException.class, () -> AerospikeOnlineStore.open((String) null));
+        assertThrows(NullPointerException.class, () -> AerospikeOnlineStore.open((String) null));
     }
 
     @Test
@@ -334,6 +335,45 @@ class AerospikeOnlineStoreTest {
         FeastAerospikeException e = assertThrows(FeastAerospikeException.class, () -> OnlineStoreConfig.builder()
                 .project("unreachable").host("127.0.0.1", closedPort).open());
         assertTrue(e instanceof ConnectionException || e instanceof StoreTimeoutException, e.toString());
+    }
+
+    @Test
+    void aServerThatStopsAnsweringIsATimeoutAndNothingIsReportedWritten(TestInfo info) throws Exception {
+        try (StallingProxy proxy = new StallingProxy(server.port());
+                AerospikeOnlineStore store = OnlineStoreConfig.builder().project(project(info))
+                        .host("127.0.0.1", proxy.port()).readTimeoutMs(300).writeTimeoutMs(300)
+                        .batchTotalTimeoutMs(300).maxRetries(0).open()) {
+            store.writeBatch(batch(BenchData.NARROW, 0, 5));
+            proxy.stall(true);
+            long start = System.nanoTime();
+            StoreTimeoutException read = assertThrows(StoreTimeoutException.class,
+                    () -> store.read(readRequest(new long[] {1, 2}, all(BenchData.NARROW))));
+            assertTrue(read.getMessage().startsWith("read: "), read.getMessage());
+
+            WriteBatchException write = assertThrows(WriteBatchException.class,
+                    () -> store.writeBatch(batch(BenchData.NARROW, 5, 10)));
+            assertEquals(5, write.failures().size(), write.getMessage());
+            assertEquals(0, write.rowsWritten());
+            assertEquals(Status.TIMEOUT, write.status());
+            for (int i = 0; i < 5; i++) {
+                assertEquals(i, write.failures().get(i).getRowIndex());
+                assertTrue(write.failures().get(i).getInDoubt(), "a timed-out write may have landed");
+            }
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "timeouts are honoured");
+
+            // Once the server answers again, the same store works again.
+            proxy.stall(false);
+            ViewResult after = null;
+            for (int attempt = 0; attempt < 50 && after == null; attempt++) {
+                try {
+                    after = store.read(readRequest(new long[] {1}, all(BenchData.NARROW))).getViews(0);
+                } catch (StoreTimeoutException | ConnectionException e) {
+                    Thread.sleep(100);
+                }
+            }
+            assertNotNull(after, "the store recovers after the server answers again");
+            assertNarrowRow(1, after.getRows(0));
+        }
     }
 
     @Test
