@@ -12,7 +12,8 @@ import java.util.List;
  * counts the rows that were. {@link #status()} and {@link #resultCode()} summarise the
  * first failure: {@link Status#TIMEOUT} when its outcome is in doubt or it timed out
  * (result code 9), {@link Status#SERVER} for any other Aerospike result code, else
- * {@link Status#CONNECTION} (the row never reached the server).
+ * {@link Status#INTERNAL}: the library failed the row before it reached the server
+ * (unknown namespace, encoding, no connection; the row's message says which).
  */
 public class WriteBatchException extends FeastAerospikeException {
     private static final long serialVersionUID = 1L;
@@ -48,7 +49,7 @@ public class WriteBatchException extends FeastAerospikeException {
         if (first.getInDoubt() || first.getResultCode() == AEROSPIKE_TIMEOUT) {
             return Status.TIMEOUT;
         }
-        return first.getResultCode() >= 0 ? Status.SERVER : Status.CONNECTION;
+        return first.getResultCode() >= 0 ? Status.SERVER : Status.INTERNAL;
     }
 
     private static String describe(String featureView, int rowCount, WriteBatchResponse response) {

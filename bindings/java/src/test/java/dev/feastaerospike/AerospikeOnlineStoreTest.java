@@ -315,6 +315,32 @@ class AerospikeOnlineStoreTest {
     }
 
     @Test
+    void aNamespaceTheServerLacksFailsEveryOperationWithContext(TestInfo info) {
+        FeatureView view = FeatureView.newBuilder().setName("elsewhere")
+                .addFeatures(Feature.newBuilder().setName("f").setValueType(ValueType.Enum.INT64)).build();
+        WriteRow row = WriteRow.newBuilder().setEntityKey(BenchData.key(1)).setEventTimestamp(BenchData.eventTs(1))
+                .putValues("f", Value.newBuilder().setInt64Val(3).build()).build();
+        try (AerospikeOnlineStore store = server.config(project(info)).namespaceOverride("elsewhere", "nope").open()) {
+            WriteBatchException write = assertThrows(WriteBatchException.class, () -> store.writeBatch(
+                    WriteBatchRequest.newBuilder().setFeatureView(view).addRows(row).build()));
+            assertEquals(1, write.failures().size());
+            assertEquals(0, write.rowsWritten());
+            assertFalse(write.failures().get(0).getInDoubt());
+            assertTrue(write.getMessage().contains("nope"), write.getMessage());
+
+            ServerException update = assertThrows(ServerException.class, () -> store.update(
+                    UpdateRequest.newBuilder().addViewsToDelete(view).setWait(true).build()));
+            assertEquals(20, update.resultCode(), "NAMESPACE_NOT_FOUND: " + update.getMessage());
+            assertTrue(update.getMessage().startsWith("update: ") && update.getMessage().contains("nope"),
+                    update.getMessage());
+
+            // Views in namespaces that exist are unaffected.
+            store.writeBatch(batch(BenchData.NARROW, 1, 2));
+            assertNarrowRow(1, store.read(readRequest(new long[] {1}, all(BenchData.NARROW))).getViews(0).getRows(0));
+        }
+    }
+
+    @Test
     void configErrorsNameTheProblem() {
         ConfigException typo = assertThrows(ConfigException.class, () -> AerospikeOnlineStore.open(
                 "{\"hosts\": [[\"127.0.0.1\", " + server.port() + "]], \"namspace\": \"feast\"}"));
