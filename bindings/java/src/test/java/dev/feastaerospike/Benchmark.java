@@ -49,7 +49,10 @@ public final class Benchmark {
         }
         System.out.printf(Locale.ROOT, "java %s, native library %s, N=%d, runs=%d%n",
                 System.getProperty("java.version"), AerospikeOnlineStore.nativeVersion(), n, runs);
-        try (AerospikeOnlineStore store = OnlineStoreConfig.builder().project("bench").host(target, port).open()) {
+        // Generous batch timeouts: on a loaded 2-core machine a 1000-row call can
+        // exceed the 2 s default, and a benchmark should measure, not fail.
+        try (AerospikeOnlineStore store = OnlineStoreConfig.builder().project("bench").host(target, port)
+                .batchTotalTimeoutMs(30_000).writeTimeoutMs(30_000).readTimeoutMs(30_000).open()) {
             run(store, n, runs);
         } finally {
             if (server != null) {
