@@ -48,7 +48,13 @@ struct RecordCmd {
 struct OpOut {
     op_type: u8,
     name: String,
-    value: Option<Particle>,
+    /// (particle type, wire bytes), encoded as soon as the value is known
+    /// so reads never copy a stored bin.
+    value: Option<(u8, Vec<u8>)>,
+}
+
+fn enc(p: &Particle) -> (u8, Vec<u8>) {
+    (p.particle_type(), p.to_wire())
 }
 
 struct RowResult {
@@ -132,23 +138,22 @@ fn handle_single(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError
 }
 
 fn push_row(rb: &mut ResponseBuilder, r: &RowResult, index: u32) {
-    let values: Vec<(u8, Vec<u8>)> = r
-        .ops
-        .iter()
-        .map(|o| match &o.value {
-            Some(p) => (p.particle_type(), p.to_wire()),
-            None => (0, Vec::new()),
-        })
-        .collect();
     let ops: Vec<OpResult<'_>> = r
         .ops
         .iter()
-        .zip(values)
-        .map(|(o, (particle, value))| OpResult {
-            op_type: o.op_type,
-            particle,
-            name: &o.name,
-            value,
+        .map(|o| match &o.value {
+            Some((particle, value)) => OpResult {
+                op_type: o.op_type,
+                particle: *particle,
+                name: &o.name,
+                value,
+            },
+            None => OpResult {
+                op_type: o.op_type,
+                particle: 0,
+                name: &o.name,
+                value: &[],
+            },
         })
         .collect();
     rb.message(
@@ -226,9 +231,9 @@ fn execute_read(
                 out.ops.extend(all_bins(rec));
                 continue;
             }
-            OP_READ => rec.bin(&op.name).cloned(),
+            OP_READ => rec.bin(&op.name).map(enc),
             OP_CDT_READ => match cdt::cdt_read(rec.bin(&op.name), &op.value) {
-                Ok(v) => Particle::from_value(v),
+                Ok(v) => Particle::from_value(v).as_ref().map(enc),
                 Err(e) => return cdt_failure(ctx, e, rec),
             },
             other => {
@@ -256,7 +261,7 @@ fn all_bins(rec: &Record) -> Vec<OpOut> {
         .map(|(n, p)| OpOut {
             op_type: OP_READ,
             name: n.clone(),
-            value: Some(p.clone()),
+            value: Some(enc(p)),
         })
         .collect()
 }
@@ -402,6 +407,7 @@ fn apply_write_ops(
     let mut out = Vec::new();
     for op in ops {
         let mut push = |value: Option<Particle>, always: bool| {
+            let value = value.as_ref().map(enc);
             if respond_all || always || value.is_some() {
                 out.push(OpOut {
                     op_type: op.op_type,
@@ -438,17 +444,25 @@ fn apply_write_ops(
                 }
             }
             OP_CDT_MODIFY => {
-                let mut slot = rec.bin(&op.name).cloned();
-                let v = cdt::cdt_modify(&mut slot, &op.value).map_err(|e| (e.code, e.msg))?;
-                rec.set_bin(&op.name, slot);
+                let (pos, mut slot) = rec.take_bin(&op.name);
+                let res = cdt::cdt_modify(&mut slot, &op.value);
+                rec.put_back(&op.name, pos, slot);
+                let v = res.map_err(|e| (e.code, e.msg))?;
                 push(Particle::from_value(v), false);
             }
             OP_READ => {
                 if op.name.is_empty() {
                     out.extend(all_bins(rec));
                 } else {
-                    let v = rec.bin(&op.name).cloned();
-                    push(v, false);
+                    if let Some(p) = rec.bin(&op.name) {
+                        out.push(OpOut {
+                            op_type: op.op_type,
+                            name: op.name.clone(),
+                            value: Some(enc(p)),
+                        });
+                    } else if respond_all {
+                        push(None, true);
+                    }
                 }
             }
             OP_CDT_READ => {
@@ -713,7 +727,7 @@ fn handle_scan(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError> 
                 op_type: OP_READ,
                 particle: *t,
                 name: n,
-                value: v.clone(),
+                value: v,
             })
             .collect();
         rb.message(

@@ -50,6 +50,10 @@ pub struct ServerConfig {
     pub max_frame_bytes: u64,
     /// A frame body must arrive within this time after its header.
     pub body_timeout: Duration,
+    /// Serve the `testserver-*` info commands (fault injection and clock
+    /// control over the wire, for tests that run the binary). Off by
+    /// default: those names then answer `ERROR:4`, like any unknown name.
+    pub control_commands: bool,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +66,7 @@ impl Default for ServerConfig {
             cluster_name: "feast-testserver".to_string(),
             max_frame_bytes: 16 * 1024 * 1024,
             body_timeout: Duration::from_secs(10),
+            control_commands: false,
         }
     }
 }
@@ -111,6 +116,7 @@ impl TestServer {
             max_frame_bytes: config.max_frame_bytes,
             body_timeout: config.body_timeout,
             connections: AtomicUsize::new(0),
+            control_commands: config.control_commands,
             kick,
         });
         let mut server = TestServer {

@@ -28,6 +28,8 @@ pub struct Shared {
     pub max_frame_bytes: u64,
     pub body_timeout: Duration,
     pub connections: AtomicUsize,
+    /// Whether the `testserver-*` info control commands are served.
+    pub control_commands: bool,
     /// Bumped to make every open connection close.
     pub kick: watch::Sender<u64>,
 }
@@ -147,12 +149,17 @@ async fn connection(
         }
         let frames = match h.msg_type {
             TYPE_INFO => {
+                let kick = || shared.kick.send_modify(|k| *k += 1);
                 let ctx = info::InfoContext {
                     store: &shared.store,
                     node_id: &shared.node_id,
                     cluster_name: &shared.cluster_name,
                     host: host.clone(),
                     port,
+                    control: shared.control_commands.then_some(info::Control {
+                        faults: &shared.faults,
+                        disconnect_all: &kick,
+                    }),
                 };
                 match std::panic::catch_unwind(AssertUnwindSafe(|| info::handle(&ctx, &body))) {
                     Ok(answer) => vec![info_frame(&answer)],
@@ -203,10 +210,15 @@ async fn connection(
         if buf.capacity() > 1 << 20 {
             buf = Vec::new();
         }
-        for f in frames {
-            if sock.write_all(&f).await.is_err() {
-                return;
-            }
+        // One write for a multi-frame answer: the bytes are the same, the
+        // syscalls fewer.
+        let out = if frames.len() == 1 {
+            frames.into_iter().next().unwrap_or_default()
+        } else {
+            frames.concat()
+        };
+        if sock.write_all(&out).await.is_err() {
+            return;
         }
     }
 }
