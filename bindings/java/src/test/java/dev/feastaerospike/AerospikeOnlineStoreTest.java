@@ -341,6 +341,39 @@ class AerospikeOnlineStoreTest {
     }
 
     @Test
+    void serverResultCodesReachTheCallerPerRowAndPerCall(TestInfo info) throws Exception {
+        // The view lives in namespace "test"; the fault only hits that namespace.
+        FeatureView view = BenchData.NARROW.toBuilder().setName("faulty").build();
+        try (AerospikeOnlineStore store = server.config(project(info)).namespaceOverride("faulty", "test").open()) {
+            WriteBatchRequest rows = WriteBatchRequest.newBuilder().setFeatureView(view)
+                    .addRows(BenchData.row(BenchData.NARROW, 1)).addRows(BenchData.row(BenchData.NARROW, 2)).build();
+            store.writeBatch(rows);
+            server.info("testserver-fail:code=14;namespace=test");
+            try {
+                WriteBatchException write = assertThrows(WriteBatchException.class, () -> store.writeBatch(rows));
+                assertEquals(Status.SERVER, write.status());
+                assertEquals(14, write.resultCode(), write.getMessage());
+                assertEquals(2, write.failures().size());
+                assertEquals(14, write.failures().get(1).getResultCode());
+                assertEquals(1, write.failures().get(1).getRowIndex());
+
+                ServerException read = assertThrows(ServerException.class,
+                        () -> store.read(readRequest(new long[] {1, 2}, ViewRead.newBuilder().setFeatureView(view).build())));
+                assertEquals(14, read.resultCode(), read.getMessage());
+
+                // Other namespaces are unaffected, and nothing is reported as a miss.
+                store.writeBatch(batch(BenchData.NARROW, 3, 4));
+                assertNarrowRow(3, store.read(readRequest(new long[] {3}, all(BenchData.NARROW))).getViews(0).getRows(0));
+            } finally {
+                server.info("testserver-clear-faults");
+            }
+            EntityRow back = store.read(readRequest(new long[] {2}, ViewRead.newBuilder().setFeatureView(view).build()))
+                    .getViews(0).getRows(0);
+            assertNarrowRow(2, back);
+        }
+    }
+
+    @Test
     void configErrorsNameTheProblem() {
         ConfigException typo = assertThrows(ConfigException.class, () -> AerospikeOnlineStore.open(
                 "{\"hosts\": [[\"127.0.0.1\", " + server.port() + "]], \"namspace\": \"feast\"}"));
