@@ -521,7 +521,12 @@ class AerospikeOnlineStoreTest {
             }
             assertTrue(running.await(30, TimeUnit.SECONDS));
             Thread.sleep(200);
+            // Two closers at once: both return, the handle is freed once.
+            Thread otherCloser = new Thread(store::close);
+            otherCloser.start();
             store.close();
+            otherCloser.join(30_000);
+            assertFalse(otherCloser.isAlive());
             stop.set(true);
             for (Future<Throwable> f : results) {
                 Throwable unexpected = f.get(60, TimeUnit.SECONDS);
