@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
@@ -56,6 +57,8 @@ import java.util.function.Function;
  */
 public final class AerospikeOnlineStore implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
+    /** Stores freed by the Cleaner because nobody closed them; tests watch it. */
+    static final AtomicLong RELEASED_BY_CLEANER = new AtomicLong();
 
     private final NativeStore store;
     private final Cleaner.Cleanable cleanable;
@@ -377,9 +380,13 @@ public final class AerospikeOnlineStore implements AutoCloseable {
             return failure;
         }
 
+        /** Cleaner path: only does work for a store that was never closed. */
         @Override
         public void run() {
-            release();
+            if (!released.get()) {
+                RELEASED_BY_CLEANER.incrementAndGet();
+                release();
+            }
         }
     }
 

@@ -452,6 +452,29 @@ class AerospikeOnlineStoreTest {
     }
 
     @Test
+    void aStoreNobodyClosedIsReleasedWhenCollected(TestInfo info) throws Exception {
+        long before = AerospikeOnlineStore.RELEASED_BY_CLEANER.get();
+        openAndForget(info);
+        for (int i = 0; i < 100 && AerospikeOnlineStore.RELEASED_BY_CLEANER.get() == before; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertEquals(before + 1, AerospikeOnlineStore.RELEASED_BY_CLEANER.get());
+        // Closed stores are not released a second time by the Cleaner.
+        open(info).close();
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(before + 1, AerospikeOnlineStore.RELEASED_BY_CLEANER.get());
+    }
+
+    private static void openAndForget(TestInfo info) {
+        AerospikeOnlineStore store = open(info);
+        store.writeBatch(batch(BenchData.NARROW, 0, 1));
+    }
+
+    @Test
     void manyThreadsShareOneStore(TestInfo info) throws Exception {
         int threads = 8;
         int rounds = 40;
