@@ -182,7 +182,8 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         for (EntityKeyProto.EntityKey key : entityKeys) {
             request.addEntityKeys(FeastTypes.toMirror(key));
         }
-        return call(Native.STORE_READ, "read", arena -> encode(arena, request.build()), OnlineReadDecoder::decode);
+        ReadRequest built = request.build();
+        return call(Native.STORE_READ, "read", arena -> encode(arena, built), OnlineReadDecoder::decode);
     }
 
     /**
