@@ -150,6 +150,13 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         if (response.getFailuresCount() > 0) {
             throw new WriteBatchException(request.getFeatureView().getName(), request.getRowsCount(), response);
         }
+        if (response.getRowsWritten() != request.getRowsCount()) {
+            // The ABI promises rows_written + failures == rows; anything else is a bug,
+            // and it must not pass as a successful write.
+            throw new InternalException(FeastAerospikeException.NO_RESULT_CODE, "write_batch of feature view '"
+                    + request.getFeatureView().getName() + "': the library confirmed " + response.getRowsWritten()
+                    + " of " + request.getRowsCount() + " rows and reported no failures");
+        }
         return response;
     }
 

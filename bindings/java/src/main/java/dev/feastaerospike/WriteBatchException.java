@@ -11,9 +11,11 @@ import java.util.List;
  * every one (row index, result code, message, in-doubt flag); {@link #rowsWritten()}
  * counts the rows that were. {@link #status()} and {@link #resultCode()} summarise the
  * first failure: {@link Status#TIMEOUT} when its outcome is in doubt or it timed out
- * (result code 9), {@link Status#SERVER} for any other Aerospike result code, else
- * {@link Status#INTERNAL}: the library failed the row before it reached the server
- * (unknown namespace, encoding, no connection; the row's message says which).
+ * (result code 9; the library also reports a row it could not send with it),
+ * {@link Status#SERVER} for any other Aerospike result code, else
+ * {@link Status#INVALID_ARGUMENT}: the library refused the row before sending it (it
+ * could not be encoded, or its namespace is unknown to the cluster). The Go binding
+ * classifies rows the same way.
  */
 public class WriteBatchException extends FeastAerospikeException {
     private static final long serialVersionUID = 1L;
@@ -49,7 +51,7 @@ public class WriteBatchException extends FeastAerospikeException {
         if (first.getInDoubt() || first.getResultCode() == AEROSPIKE_TIMEOUT) {
             return Status.TIMEOUT;
         }
-        return first.getResultCode() >= 0 ? Status.SERVER : Status.INTERNAL;
+        return first.getResultCode() >= 0 ? Status.SERVER : Status.INVALID_ARGUMENT;
     }
 
     private static String describe(String featureView, int rowCount, WriteBatchResponse response) {

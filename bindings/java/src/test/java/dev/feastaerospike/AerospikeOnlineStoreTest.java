@@ -326,6 +326,7 @@ class AerospikeOnlineStoreTest {
             assertEquals(1, write.failures().size());
             assertEquals(0, write.rowsWritten());
             assertFalse(write.failures().get(0).getInDoubt());
+            assertEquals(Status.INVALID_ARGUMENT, write.status(), "refused before sending");
             assertTrue(write.getMessage().contains("nope"), write.getMessage());
 
             ServerException update = assertThrows(ServerException.class, () -> store.update(
