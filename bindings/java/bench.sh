@@ -15,7 +15,7 @@ cargo build -j2 --release -p feast-aerospike-testserver
 
 cd "$here"
 mvn -B -ntp -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
-exec java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xms1g -Xmx1g \
+exec java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xms2g -Xmx2g \
   -Dfeastaerospike.library.path="$root/target/release/libfeast_aerospike.so" \
   -Dfeastaerospike.testserver="$root/target/release/feast-aerospike-testserver" \
   -cp "target/classes:target/test-classes:$(cat target/bench.classpath)" \

@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 
@@ -56,6 +57,8 @@ import java.util.function.Function;
  */
 public final class AerospikeOnlineStore implements AutoCloseable {
     private static final Cleaner CLEANER = Cleaner.create();
+    /** Stores freed by the Cleaner because nobody closed them; tests watch it. */
+    static final AtomicLong RELEASED_BY_CLEANER = new AtomicLong();
 
     private final NativeStore store;
     private final Cleaner.Cleanable cleanable;
@@ -79,9 +82,7 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      * to every write batch ({@code null} for none).
      */
     public static AerospikeOnlineStore open(String configJson, PrewritingHook prewritingHook) {
-        if (configJson == null) {
-            throw new InvalidArgumentException(FeastAerospikeException.NO_RESULT_CODE, "open: configJson is null");
-        }
+        Objects.requireNonNull(configJson, "configJson");
         NativeLibrary.get();
         InitRequest init = InitRequest.newBuilder().setConfigJson(configJson).build();
         try (Arena arena = Arena.ofConfined()) {
@@ -149,6 +150,13 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         if (response.getFailuresCount() > 0) {
             throw new WriteBatchException(request.getFeatureView().getName(), request.getRowsCount(), response);
         }
+        if (response.getRowsWritten() != request.getRowsCount()) {
+            // The ABI promises rows_written + failures == rows; anything else is a bug,
+            // and it must not pass as a successful write.
+            throw new InternalException(FeastAerospikeException.NO_RESULT_CODE, "write_batch of feature view '"
+                    + request.getFeatureView().getName() + "': the library confirmed " + response.getRowsWritten()
+                    + " of " + request.getRowsCount() + " rows and reported no failures");
+        }
         return response;
     }
 
@@ -181,7 +189,8 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         for (EntityKeyProto.EntityKey key : entityKeys) {
             request.addEntityKeys(FeastTypes.toMirror(key));
         }
-        return call(Native.STORE_READ, "read", arena -> encode(arena, request.build()), OnlineReadDecoder::decode);
+        ReadRequest built = request.build();
+        return call(Native.STORE_READ, "read", arena -> encode(arena, built), OnlineReadDecoder::decode);
     }
 
     /**
@@ -379,9 +388,13 @@ public final class AerospikeOnlineStore implements AutoCloseable {
             return failure;
         }
 
+        /** Cleaner path: only does work for a store that was never closed. */
         @Override
         public void run() {
-            release();
+            if (!released.get()) {
+                RELEASED_BY_CLEANER.incrementAndGet();
+                release();
+            }
         }
     }
 

@@ -10,12 +10,18 @@ import java.util.List;
  * Some rows of a write batch were not confirmed written. {@link #failures()} lists
  * every one (row index, result code, message, in-doubt flag); {@link #rowsWritten()}
  * counts the rows that were. {@link #status()} and {@link #resultCode()} summarise the
- * first failure: {@link Status#SERVER} with its result code when the server answered
- * one, {@link Status#TIMEOUT} when its outcome is in doubt, else
- * {@link Status#CONNECTION} (the row never reached the server).
+ * first failure: {@link Status#TIMEOUT} when its outcome is in doubt or it timed out
+ * (result code 9; the library also reports a row it could not send with it),
+ * {@link Status#SERVER} for any other Aerospike result code, else
+ * {@link Status#INVALID_ARGUMENT}: the library refused the row before sending it (it
+ * could not be encoded, or its namespace is unknown to the cluster). The Go binding
+ * classifies rows the same way.
  */
 public class WriteBatchException extends FeastAerospikeException {
     private static final long serialVersionUID = 1L;
+
+    /** Aerospike's result code 9, TIMEOUT (also what the client reports for its own timeouts). */
+    private static final int AEROSPIKE_TIMEOUT = 9;
 
     private final transient WriteBatchResponse response;
 
@@ -42,10 +48,10 @@ public class WriteBatchException extends FeastAerospikeException {
     }
 
     private static Status summaryStatus(RowFailure first) {
-        if (first.getResultCode() >= 0) {
-            return Status.SERVER;
+        if (first.getInDoubt() || first.getResultCode() == AEROSPIKE_TIMEOUT) {
+            return Status.TIMEOUT;
         }
-        return first.getInDoubt() ? Status.TIMEOUT : Status.CONNECTION;
+        return first.getResultCode() >= 0 ? Status.SERVER : Status.INVALID_ARGUMENT;
     }
 
     private static String describe(String featureView, int rowCount, WriteBatchResponse response) {

@@ -5,6 +5,7 @@ package dev.feastaerospike;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -314,6 +315,66 @@ class AerospikeOnlineStoreTest {
     }
 
     @Test
+    void aNamespaceTheServerLacksFailsEveryOperationWithContext(TestInfo info) {
+        FeatureView view = FeatureView.newBuilder().setName("elsewhere")
+                .addFeatures(Feature.newBuilder().setName("f").setValueType(ValueType.Enum.INT64)).build();
+        WriteRow row = WriteRow.newBuilder().setEntityKey(BenchData.key(1)).setEventTimestamp(BenchData.eventTs(1))
+                .putValues("f", Value.newBuilder().setInt64Val(3).build()).build();
+        try (AerospikeOnlineStore store = server.config(project(info)).namespaceOverride("elsewhere", "nope").open()) {
+            WriteBatchException write = assertThrows(WriteBatchException.class, () -> store.writeBatch(
+                    WriteBatchRequest.newBuilder().setFeatureView(view).addRows(row).build()));
+            assertEquals(1, write.failures().size());
+            assertEquals(0, write.rowsWritten());
+            assertFalse(write.failures().get(0).getInDoubt());
+            assertEquals(Status.INVALID_ARGUMENT, write.status(), "refused before sending");
+            assertTrue(write.getMessage().contains("nope"), write.getMessage());
+
+            ServerException update = assertThrows(ServerException.class, () -> store.update(
+                    UpdateRequest.newBuilder().addViewsToDelete(view).setWait(true).build()));
+            assertEquals(20, update.resultCode(), "NAMESPACE_NOT_FOUND: " + update.getMessage());
+            assertTrue(update.getMessage().startsWith("update: ") && update.getMessage().contains("nope"),
+                    update.getMessage());
+
+            // Views in namespaces that exist are unaffected.
+            store.writeBatch(batch(BenchData.NARROW, 1, 2));
+            assertNarrowRow(1, store.read(readRequest(new long[] {1}, all(BenchData.NARROW))).getViews(0).getRows(0));
+        }
+    }
+
+    @Test
+    void serverResultCodesReachTheCallerPerRowAndPerCall(TestInfo info) throws Exception {
+        // The view lives in namespace "test"; the fault only hits that namespace.
+        FeatureView view = BenchData.NARROW.toBuilder().setName("faulty").build();
+        try (AerospikeOnlineStore store = server.config(project(info)).namespaceOverride("faulty", "test").open()) {
+            WriteBatchRequest rows = WriteBatchRequest.newBuilder().setFeatureView(view)
+                    .addRows(BenchData.row(BenchData.NARROW, 1)).addRows(BenchData.row(BenchData.NARROW, 2)).build();
+            store.writeBatch(rows);
+            server.info("testserver-fail:code=14;namespace=test");
+            try {
+                WriteBatchException write = assertThrows(WriteBatchException.class, () -> store.writeBatch(rows));
+                assertEquals(Status.SERVER, write.status());
+                assertEquals(14, write.resultCode(), write.getMessage());
+                assertEquals(2, write.failures().size());
+                assertEquals(14, write.failures().get(1).getResultCode());
+                assertEquals(1, write.failures().get(1).getRowIndex());
+
+                ServerException read = assertThrows(ServerException.class,
+                        () -> store.read(readRequest(new long[] {1, 2}, ViewRead.newBuilder().setFeatureView(view).build())));
+                assertEquals(14, read.resultCode(), read.getMessage());
+
+                // Other namespaces are unaffected, and nothing is reported as a miss.
+                store.writeBatch(batch(BenchData.NARROW, 3, 4));
+                assertNarrowRow(3, store.read(readRequest(new long[] {3}, all(BenchData.NARROW))).getViews(0).getRows(0));
+            } finally {
+                server.info("testserver-clear-faults");
+            }
+            EntityRow back = store.read(readRequest(new long[] {2}, ViewRead.newBuilder().setFeatureView(view).build()))
+                    .getViews(0).getRows(0);
+            assertNarrowRow(2, back);
+        }
+    }
+
+    @Test
     void configErrorsNameTheProblem() {
         ConfigException typo = assertThrows(ConfigException.class, () -> AerospikeOnlineStore.open(
                 "{\"hosts\": [[\"127.0.0.1\", " + server.port() + "]], \"namspace\": \"feast\"}"));
@@ -322,7 +383,7 @@ class AerospikeOnlineStoreTest {
         ConfigException withPassword = assertThrows(ConfigException.class, () -> AerospikeOnlineStore.open(
                 "{\"password\": \"hunter2-secret\", \"ttl_seconds\": \"soon\"}"));
         assertFalse(withPassword.getMessage().contains("hunter2-secret"), withPassword.getMessage());
-        assertThrows(InvalidArgumentException.class, () -> AerospikeOnlineStore.open((String) null));
+        assertThrows(NullPointerException.class, () -> AerospikeOnlineStore.open((String) null));
     }
 
     @Test
@@ -334,6 +395,45 @@ class AerospikeOnlineStoreTest {
         FeastAerospikeException e = assertThrows(FeastAerospikeException.class, () -> OnlineStoreConfig.builder()
                 .project("unreachable").host("127.0.0.1", closedPort).open());
         assertTrue(e instanceof ConnectionException || e instanceof StoreTimeoutException, e.toString());
+    }
+
+    @Test
+    void aServerThatStopsAnsweringIsATimeoutAndNothingIsReportedWritten(TestInfo info) throws Exception {
+        try (StallingProxy proxy = new StallingProxy(server.port());
+                AerospikeOnlineStore store = OnlineStoreConfig.builder().project(project(info))
+                        .host("127.0.0.1", proxy.port()).readTimeoutMs(300).writeTimeoutMs(300)
+                        .batchTotalTimeoutMs(300).maxRetries(0).open()) {
+            store.writeBatch(batch(BenchData.NARROW, 0, 5));
+            proxy.stall(true);
+            long start = System.nanoTime();
+            StoreTimeoutException read = assertThrows(StoreTimeoutException.class,
+                    () -> store.read(readRequest(new long[] {1, 2}, all(BenchData.NARROW))));
+            assertTrue(read.getMessage().startsWith("read: "), read.getMessage());
+
+            WriteBatchException write = assertThrows(WriteBatchException.class,
+                    () -> store.writeBatch(batch(BenchData.NARROW, 5, 10)));
+            assertEquals(5, write.failures().size(), write.getMessage());
+            assertEquals(0, write.rowsWritten());
+            assertEquals(Status.TIMEOUT, write.status());
+            for (int i = 0; i < 5; i++) {
+                assertEquals(i, write.failures().get(i).getRowIndex());
+                assertTrue(write.failures().get(i).getInDoubt(), "a timed-out write may have landed");
+            }
+            assertTrue(System.nanoTime() - start < 10_000_000_000L, "timeouts are honoured");
+
+            // Once the server answers again, the same store works again.
+            proxy.stall(false);
+            ViewResult after = null;
+            for (int attempt = 0; attempt < 50 && after == null; attempt++) {
+                try {
+                    after = store.read(readRequest(new long[] {1}, all(BenchData.NARROW))).getViews(0);
+                } catch (StoreTimeoutException | ConnectionException e) {
+                    Thread.sleep(100);
+                }
+            }
+            assertNotNull(after, "the store recovers after the server answers again");
+            assertNarrowRow(1, after.getRows(0));
+        }
     }
 
     @Test
@@ -350,6 +450,29 @@ class AerospikeOnlineStoreTest {
         assertThrows(StoreClosedException.class, () -> store.writeBatch(batch(BenchData.NARROW, 0, 1)));
         assertThrows(StoreClosedException.class, () -> store.update(UpdateRequest.getDefaultInstance()));
         assertThrows(StoreClosedException.class, () -> store.teardown(TeardownRequest.getDefaultInstance()));
+    }
+
+    @Test
+    void aStoreNobodyClosedIsReleasedWhenCollected(TestInfo info) throws Exception {
+        long before = AerospikeOnlineStore.RELEASED_BY_CLEANER.get();
+        openAndForget(info);
+        for (int i = 0; i < 100 && AerospikeOnlineStore.RELEASED_BY_CLEANER.get() == before; i++) {
+            System.gc();
+            Thread.sleep(50);
+        }
+        assertEquals(before + 1, AerospikeOnlineStore.RELEASED_BY_CLEANER.get());
+        // Closed stores are not released a second time by the Cleaner.
+        open(info).close();
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            Thread.sleep(20);
+        }
+        assertEquals(before + 1, AerospikeOnlineStore.RELEASED_BY_CLEANER.get());
+    }
+
+    private static void openAndForget(TestInfo info) {
+        AerospikeOnlineStore store = open(info);
+        store.writeBatch(batch(BenchData.NARROW, 0, 1));
     }
 
     @Test
@@ -422,7 +545,12 @@ class AerospikeOnlineStoreTest {
             }
             assertTrue(running.await(30, TimeUnit.SECONDS));
             Thread.sleep(200);
+            // Two closers at once: both return, the handle is freed once.
+            Thread otherCloser = new Thread(store::close);
+            otherCloser.start();
             store.close();
+            otherCloser.join(30_000);
+            assertFalse(otherCloser.isAlive());
             stop.set(true);
             for (Future<Throwable> f : results) {
                 Throwable unexpected = f.get(60, TimeUnit.SECONDS);

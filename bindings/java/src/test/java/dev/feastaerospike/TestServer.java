@@ -3,8 +3,12 @@
 package dev.feastaerospike;
 
 import java.io.BufferedReader;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,7 +34,8 @@ final class TestServer implements AutoCloseable {
             throw new IllegalStateException("test server binary " + binary + " is missing: run"
                     + " `cargo build -p feast-aerospike-testserver` (scripts/ci/java.sh does)");
         }
-        Process p = new ProcessBuilder(binary.toString(), "--listen", "127.0.0.1:0")
+        // --control: fault injection through testserver-* info commands (see info()).
+        Process p = new ProcessBuilder(binary.toString(), "--listen", "127.0.0.1:0", "--control")
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -76,6 +81,33 @@ final class TestServer implements AutoCloseable {
     /** A configuration for this server; each test uses its own project, so its own set. */
     OnlineStoreConfig.Builder config(String project) {
         return OnlineStoreConfig.builder().project(project).host("127.0.0.1", port);
+    }
+
+    /**
+     * Sends one info command (Aerospike info protocol: version 2, type 1, 48-bit
+     * length, then "command\n") and returns the answer's value, e.g. for
+     * {@code testserver-fail:code=14;namespace=test}.
+     */
+    String info(String command) throws IOException {
+        byte[] body = (command + "\n").getBytes(StandardCharsets.UTF_8);
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            s.setSoTimeout(10_000);
+            DataOutputStream out = new DataOutputStream(s.getOutputStream());
+            out.writeLong((2L << 56) | (1L << 48) | body.length);
+            out.write(body);
+            out.flush();
+            DataInputStream in = new DataInputStream(s.getInputStream());
+            long header = in.readLong();
+            byte[] answer = new byte[(int) (header & 0xFFFF_FFFF_FFFFL)];
+            in.readFully(answer);
+            String text = new String(answer, StandardCharsets.UTF_8).trim();
+            int tab = text.indexOf('\t');
+            String value = tab >= 0 ? text.substring(tab + 1) : text;
+            if (!value.equals("ok")) {
+                throw new IOException("test server refused '" + command + "': " + value);
+            }
+            return value;
+        }
     }
 
     @Override
