@@ -14,6 +14,7 @@ pub mod cdt;
 pub mod command;
 pub mod fault;
 pub mod info;
+pub mod log;
 pub mod msgpack;
 pub mod server;
 pub mod store;
