@@ -119,6 +119,8 @@ impl TestServer {
             connections: AtomicUsize::new(0),
             control_commands: config.control_commands,
             kick,
+            bounce: std::sync::Mutex::new(None),
+            bounce_notify: tokio::sync::Notify::new(),
         });
         let mut server = TestServer {
             shared,

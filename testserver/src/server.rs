@@ -32,11 +32,23 @@ pub struct Shared {
     pub control_commands: bool,
     /// Bumped to make every open connection close.
     pub kick: watch::Sender<u64>,
+    /// A restart asked for over the wire (`testserver-restart`), run by the
+    /// accept loop once the asking connection has its answer.
+    pub bounce: std::sync::Mutex<Option<Bounce>>,
+    pub bounce_notify: tokio::sync::Notify,
+}
+
+/// Close the listener and every connection, optionally drop the data, stay
+/// down for `pause`, then listen again on the same address.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounce {
+    pub keep_data: bool,
+    pub pause: Duration,
 }
 
 pub async fn accept_loop(
     shared: Arc<Shared>,
-    listener: TcpListener,
+    mut listener: TcpListener,
     mut stop: watch::Receiver<bool>,
     done: std::sync::mpsc::Sender<()>,
 ) {
@@ -44,6 +56,34 @@ pub async fn accept_loop(
     loop {
         tokio::select! {
             _ = stop.changed() => break,
+            _ = shared.bounce_notify.notified() => {
+                let bounce = shared.bounce.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let (Some(b), Some(addr)) = (bounce, local) else { continue };
+                log(format!(
+                    "restart asked: down for {:?}, data {}",
+                    b.pause,
+                    if b.keep_data { "kept" } else { "dropped" }
+                ));
+                drop(listener);
+                shared.kick.send_modify(|k| *k += 1);
+                if !b.keep_data {
+                    shared.store.clear();
+                }
+                tokio::time::sleep(b.pause).await;
+                listener = loop {
+                    match TcpListener::bind(addr).await {
+                        Ok(l) => break l,
+                        Err(e) => {
+                            if *stop.borrow() {
+                                let _ = done.send(());
+                                return;
+                            }
+                            log(format!("rebinding {addr} after restart: {e}; retrying"));
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    }
+                };
+            }
             res = listener.accept() => match res {
                 Ok((sock, peer)) => {
                     let _ = sock.set_nodelay(true);
@@ -150,6 +190,9 @@ async fn connection(
         let frames = match h.msg_type {
             TYPE_INFO => {
                 let kick = || shared.kick.send_modify(|k| *k += 1);
+                let restart = |b: Bounce| {
+                    *shared.bounce.lock().unwrap_or_else(|e| e.into_inner()) = Some(b);
+                };
                 let ctx = info::InfoContext {
                     store: &shared.store,
                     node_id: &shared.node_id,
@@ -159,6 +202,7 @@ async fn connection(
                     control: shared.control_commands.then_some(info::Control {
                         faults: &shared.faults,
                         disconnect_all: &kick,
+                        restart: &restart,
                     }),
                 };
                 match std::panic::catch_unwind(AssertUnwindSafe(|| info::handle(&ctx, &body))) {
@@ -210,6 +254,9 @@ async fn connection(
         if buf.capacity() > 1 << 20 {
             buf = Vec::new();
         }
+        let restart_asked = h.msg_type == TYPE_INFO
+            && shared.control_commands
+            && shared.bounce.lock().map(|b| b.is_some()).unwrap_or(false);
         // One write for a multi-frame answer: the bytes are the same, the
         // syscalls fewer.
         let out = if frames.len() == 1 {
@@ -219,6 +266,10 @@ async fn connection(
         };
         if sock.write_all(&out).await.is_err() {
             return;
+        }
+        if restart_asked {
+            // Only now, so the asking client reads its `ok` first.
+            shared.bounce_notify.notify_one();
         }
     }
 }
