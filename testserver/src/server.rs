@@ -28,6 +28,7 @@ pub struct Shared {
     pub max_frame_bytes: u64,
     pub body_timeout: Duration,
     pub connections: AtomicUsize,
+    pub max_connections: usize,
     /// Whether the `testserver-*` info control commands are served.
     pub control_commands: bool,
     /// Bumped to make every open connection close.
@@ -86,6 +87,14 @@ pub async fn accept_loop(
             }
             res = listener.accept() => match res {
                 Ok((sock, peer)) => {
+                    if shared.connections.load(Ordering::SeqCst) >= shared.max_connections {
+                        log(format!(
+                            "{peer}: {} connections open, the configured maximum; closing",
+                            shared.max_connections
+                        ));
+                        drop(sock);
+                        continue;
+                    }
                     let _ = sock.set_nodelay(true);
                     let shared = shared.clone();
                     let stop = stop.clone();
@@ -140,10 +149,15 @@ async fn read_frame(
         return Next::Close;
     }
     buf.clear();
-    buf.resize(h.size as usize, 0);
-    match tokio::time::timeout(shared.body_timeout, sock.read_exact(buf)).await {
-        Ok(Ok(_)) => Next::Frame(h, std::mem::take(buf)),
-        Ok(Err(_)) => {
+    // Grow with the bytes that actually arrive, so a header announcing a
+    // large frame costs nothing until its body comes.
+    let read = async {
+        let mut body = (&mut *sock).take(h.size);
+        body.read_to_end(buf).await
+    };
+    match tokio::time::timeout(shared.body_timeout, read).await {
+        Ok(Ok(n)) if n as u64 == h.size => Next::Frame(h, std::mem::take(buf)),
+        Ok(_) => {
             log(format!(
                 "{peer}: connection closed inside a {}-byte frame",
                 h.size
