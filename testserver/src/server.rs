@@ -155,8 +155,10 @@ async fn read_frame(
         return Next::Close;
     }
     buf.clear();
-    // Grow with the bytes that actually arrive, so a header announcing a
-    // large frame costs nothing until its body comes.
+    // Up to 64 KiB up front (one read for typical frames); beyond that the
+    // buffer grows with the bytes that actually arrive, so a header
+    // announcing a large frame costs little until its body comes.
+    buf.reserve(h.size.min(64 * 1024) as usize);
     let read = async {
         let mut body = (&mut *sock).take(h.size);
         body.read_to_end(buf).await
