@@ -95,9 +95,7 @@ pub fn handle(ctx: &Context<'_>, body: &[u8]) -> Result<Vec<Vec<u8>>, WireError>
     Ok(vec![single_error(RC_PARAMETER)])
 }
 
-pub fn log(msg: String) {
-    eprintln!("feast-aerospike-testserver: {msg}");
-}
+pub use crate::log::log;
 
 fn single_error(rc: u8) -> Vec<u8> {
     let mut rb = ResponseBuilder::new();

@@ -332,3 +332,28 @@ fn disconnect_all_closes_open_connections() {
     let (rc, _) = ask(&mut c, &Req::record(READ, 0).op(1, 0, "x", &[]));
     assert_eq!(rc, 0);
 }
+
+#[test]
+fn connections_beyond_the_maximum_are_closed() {
+    let server = TestServer::start(ServerConfig {
+        max_connections: 3,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let mut open: Vec<TcpStream> = (0..3).map(|_| conn(&server)).collect();
+    for s in &mut open {
+        let (rc, _) = ask(s, &Req::record(0, WRITE).op(2, 1, "x", &[0; 8]));
+        assert_eq!(rc, 0);
+    }
+    let mut extra = conn(&server);
+    let _ = extra.write_all(&Req::record(READ, 0).op(1, 0, "x", &[]).frame());
+    assert!(closed(&mut extra));
+    drop(open.pop());
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while server.connection_count() > 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut again = conn(&server);
+    let (rc, _) = ask(&mut again, &Req::record(READ, 0).op(1, 0, "x", &[]));
+    assert_eq!(rc, 0);
+}
