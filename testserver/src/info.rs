@@ -29,7 +29,8 @@ pub struct InfoContext<'a> {
 pub struct Control<'a> {
     pub faults: &'a Faults,
     pub disconnect_all: &'a (dyn Fn() + Sync),
-    /// Schedules a restart on the same port, run after this answer is sent.
+    /// Schedules a restart on the same port; the answer is sent once the
+    /// listener is closed.
     pub restart: &'a (dyn Fn(crate::server::Bounce) + Sync),
 }
 

@@ -125,6 +125,7 @@ impl TestServer {
             kick,
             bounce: std::sync::Mutex::new(None),
             bounce_notify: tokio::sync::Notify::new(),
+            bounce_ack: std::sync::Mutex::new(None),
         });
         let mut server = TestServer {
             shared,

@@ -37,6 +37,9 @@ pub struct Shared {
     /// accept loop once the asking connection has its answer.
     pub bounce: std::sync::Mutex<Option<Bounce>>,
     pub bounce_notify: tokio::sync::Notify,
+    /// Signalled by the accept loop once the listener is closed and the
+    /// connections told to close, so the asking client's `ok` means "down".
+    pub bounce_ack: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
 }
 
 /// Close the listener and every connection, optionally drop the data, stay
@@ -69,6 +72,9 @@ pub async fn accept_loop(
                 shared.kick.send_modify(|k| *k += 1);
                 if !b.keep_data {
                     shared.store.clear();
+                }
+                if let Some(ack) = shared.bounce_ack.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = ack.send(());
                 }
                 tokio::time::sleep(b.pause).await;
                 listener = loop {
@@ -149,8 +155,10 @@ async fn read_frame(
         return Next::Close;
     }
     buf.clear();
-    // Grow with the bytes that actually arrive, so a header announcing a
-    // large frame costs nothing until its body comes.
+    // Up to 64 KiB up front (one read for typical frames); beyond that the
+    // buffer grows with the bytes that actually arrive, so a header
+    // announcing a large frame costs little until its body comes.
+    buf.reserve(h.size.min(64 * 1024) as usize);
     let read = async {
         let mut body = (&mut *sock).take(h.size);
         body.read_to_end(buf).await
@@ -278,12 +286,17 @@ async fn connection(
         } else {
             frames.concat()
         };
+        if restart_asked {
+            // Wait until the server is down before answering, so the client's
+            // `ok` means the restart is under way. This connection was told
+            // to close too, but only acts on it after writing the answer.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            *shared.bounce_ack.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+            shared.bounce_notify.notify_one();
+            let _ = tokio::time::timeout(Duration::from_secs(5), rx).await;
+        }
         if sock.write_all(&out).await.is_err() {
             return;
-        }
-        if restart_asked {
-            // Only now, so the asking client reads its `ok` first.
-            shared.bounce_notify.notify_one();
         }
     }
 }
