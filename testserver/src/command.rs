@@ -95,9 +95,7 @@ pub fn handle(ctx: &Context<'_>, body: &[u8]) -> Result<Vec<Vec<u8>>, WireError>
     Ok(vec![single_error(RC_PARAMETER)])
 }
 
-pub fn log(msg: String) {
-    eprintln!("feast-aerospike-testserver: {msg}");
-}
+pub use crate::log::log;
 
 fn single_error(rc: u8) -> Vec<u8> {
     let mut rb = ResponseBuilder::new();
@@ -283,7 +281,20 @@ fn cdt_failure(ctx: &Context<'_>, e: CdtError, rec: &Record) -> RowResult {
     }
 }
 
+/// The server's `is_valid_ttl`: at most 10 years, or never-expire (-1), or
+/// do-not-update (-2).
+fn valid_ttl(ttl: u32) -> bool {
+    ttl <= 3600 * 24 * 365 * 10 || ttl >= 0xFFFF_FFFE
+}
+
 fn execute_write(ctx: &Context<'_>, ns: &Namespace, cmd: &RecordCmd, digest: &Digest) -> RowResult {
+    if !valid_ttl(cmd.record_ttl) {
+        log(format!(
+            "{}: invalid ttl {} (more than 10 years); answering 4",
+            ctx.peer, cmd.record_ttl
+        ));
+        return RowResult::err(RC_PARAMETER);
+    }
     let now = ctx.store.clock.now_cl();
     let now_ns = ctx.store.clock.now_ns();
     let mut recs = ns.records.write().unwrap_or_else(|e| e.into_inner());
@@ -533,14 +544,15 @@ fn handle_batch(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError>
     }
     let mut rb = ResponseBuilder::new();
     let mut frames = Vec::new();
-    let mut prev: Option<RecordCmd> = None;
+    // REPEAT rows share the previous row's command instead of copying it.
+    let mut prev: Option<std::rc::Rc<RecordCmd>> = None;
     for _ in 0..n_rows {
         let index = c.u32("batch row index")?;
         let digest = digest_of(c.take(20, "batch row digest")?)?;
         let row_type = c.u8("batch row type")?;
-        let cmd = if row_type == BATCH_REPEAT {
+        let cmd: std::rc::Rc<RecordCmd> = if row_type == BATCH_REPEAT {
             match &prev {
-                Some(p) => p.clone(),
+                Some(p) => std::rc::Rc::clone(p),
                 None => return Err(WireError("batch REPEAT row without a previous row".into())),
             }
         } else {
@@ -578,7 +590,8 @@ fn handle_batch(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError>
             if cmd.info1 == 0 && cmd.info2 == 0 {
                 cmd.info1 = INFO1_READ;
             }
-            prev = Some(cmd.clone());
+            let cmd = std::rc::Rc::new(cmd);
+            prev = Some(std::rc::Rc::clone(&cmd));
             cmd
         };
         let read_row = cmd.info2 & INFO2_WRITE == 0;
@@ -777,6 +790,9 @@ fn background(
     }
     if !valid_bin_names(&msg.ops) {
         return Ok(vec![last_frame(RC_BIN_NAME)]);
+    }
+    if !valid_ttl(h.record_ttl) {
+        return Ok(vec![last_frame(RC_PARAMETER)]);
     }
     let socket_timeout = msg
         .field(FIELD_SOCKET_TIMEOUT)

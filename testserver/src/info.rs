@@ -29,6 +29,9 @@ pub struct InfoContext<'a> {
 pub struct Control<'a> {
     pub faults: &'a Faults,
     pub disconnect_all: &'a (dyn Fn() + Sync),
+    /// Schedules a restart on the same port; the answer is sent once the
+    /// listener is closed.
+    pub restart: &'a (dyn Fn(crate::server::Bounce) + Sync),
 }
 
 /// 512 bytes of 0xff in base64: this node owns every one of 4096 partitions.
@@ -131,7 +134,8 @@ fn answer(ctx: &InfoContext<'_>, name: &str) -> String {
 /// `testserver-delay:ms=N`, `testserver-drop:requests=N`,
 /// `testserver-fail:code=N[;namespace=NS][;digest=HEX]`,
 /// `testserver-clear-faults`, `testserver-advance-clock:secs=N`,
-/// `testserver-disconnect-all`. Answers `ok` or `ERROR:4:...`.
+/// `testserver-disconnect-all`, `testserver-restart:keep=0|1[;pause_ms=N]`.
+/// Answers `ok` or `ERROR:4:...`.
 fn control(ctx: &InfoContext<'_>, cmd: &str, args: &str) -> String {
     let Some(c) = &ctx.control else {
         return "ERROR:4:unrecognized command".to_string();
@@ -170,6 +174,21 @@ fn control(ctx: &InfoContext<'_>, cmd: &str, args: &str) -> String {
             "testserver-clear-faults" => c.faults.clear(),
             "testserver-advance-clock" => ctx.store.clock.advance(num("secs")?),
             "testserver-disconnect-all" => (c.disconnect_all)(),
+            "testserver-restart" => {
+                let keep = num("keep")?;
+                let pause_ms = p
+                    .iter()
+                    .find(|(k, _)| *k == "pause_ms")
+                    .map(|(_, v)| v.parse::<u64>())
+                    .transpose()
+                    .map_err(|_| "ERROR:4:bad 'pause_ms'".to_string())?
+                    .unwrap_or(0)
+                    .min(60_000);
+                (c.restart)(crate::server::Bounce {
+                    keep_data: keep != 0,
+                    pause: std::time::Duration::from_millis(pause_ms),
+                });
+            }
             _ => return Err("ERROR:4:unrecognized command".to_string()),
         }
         Ok(())
@@ -362,6 +381,8 @@ mod tests {
         let faults = Faults::default();
         let kicked = std::sync::atomic::AtomicBool::new(false);
         let kick = || kicked.store(true, std::sync::atomic::Ordering::SeqCst);
+        let bounced = std::sync::Mutex::new(None);
+        let restart = |b: crate::server::Bounce| *bounced.lock().unwrap() = Some(b);
         let c = InfoContext {
             store: &store,
             node_id: "N",
@@ -371,6 +392,7 @@ mod tests {
             control: Some(Control {
                 faults: &faults,
                 disconnect_all: &kick,
+                restart: &restart,
             }),
         };
         let ask = |b: &str| String::from_utf8(handle(&c, b.as_bytes())).unwrap();
@@ -393,6 +415,11 @@ mod tests {
         assert!(store.clock.now_cl() >= before + 100);
         assert!(ask("testserver-disconnect-all\n").ends_with("\tok\n"));
         assert!(kicked.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(ask("testserver-restart:keep=1;pause_ms=50\n").ends_with("\tok\n"));
+        let b = bounced.lock().unwrap().take().unwrap();
+        assert!(b.keep_data);
+        assert_eq!(b.pause, std::time::Duration::from_millis(50));
+        assert!(ask("testserver-restart:pause_ms=5\n").ends_with("ERROR:4:missing 'keep'\n"));
         assert!(ask("testserver-clear-faults\n").ends_with("\tok\n"));
         assert_eq!(faults.delay(), None);
         assert!(ask("testserver-bogus\n").ends_with("ERROR:4:unrecognized command\n"));

@@ -15,6 +15,7 @@ struct Req {
     info1: u8,
     info2: u8,
     info3: u8,
+    ttl: u32,
     fields: Vec<(u8, Vec<u8>)>,
     ops: Vec<(u8, u8, &'static str, Vec<u8>)>,
 }
@@ -25,6 +26,7 @@ impl Req {
             info1,
             info2,
             info3: 0,
+            ttl: 0,
             fields: vec![
                 (0, b"feast".to_vec()),
                 (1, b"raw".to_vec()),
@@ -41,7 +43,9 @@ impl Req {
 
     fn frame(&self) -> Vec<u8> {
         let mut b = vec![22, self.info1, self.info2, self.info3, 0, 0];
-        b.extend_from_slice(&[0; 12]);
+        b.extend_from_slice(&[0; 4]);
+        b.extend_from_slice(&self.ttl.to_be_bytes());
+        b.extend_from_slice(&[0; 4]);
         b.extend_from_slice(&(self.fields.len() as u16).to_be_bytes());
         b.extend_from_slice(&(self.ops.len() as u16).to_be_bytes());
         for (t, d) in &self.fields {
@@ -197,6 +201,11 @@ fn bad_op_codes_and_particles_answer_parameter_error() {
         &Req::record(0, WRITE).op(2, 1, "a_very_long_bin_name", &[0; 8]),
     );
     assert_eq!(rc, 21);
+    // A TTL over 10 years: 4 (the server's is_valid_ttl).
+    let mut r = Req::record(0, WRITE).op(2, 1, "x", &[0; 8]);
+    r.ttl = 3600 * 24 * 365 * 10 + 1;
+    let (rc, _) = ask(&mut s, &r);
+    assert_eq!(rc, 4);
     // A command without a namespace field.
     let mut r = Req::record(READ, 0);
     r.fields.remove(0);
@@ -321,5 +330,30 @@ fn disconnect_all_closes_open_connections() {
     assert!(closed(&mut b));
     let mut c = conn(&server);
     let (rc, _) = ask(&mut c, &Req::record(READ, 0).op(1, 0, "x", &[]));
+    assert_eq!(rc, 0);
+}
+
+#[test]
+fn connections_beyond_the_maximum_are_closed() {
+    let server = TestServer::start(ServerConfig {
+        max_connections: 3,
+        ..ServerConfig::default()
+    })
+    .unwrap();
+    let mut open: Vec<TcpStream> = (0..3).map(|_| conn(&server)).collect();
+    for s in &mut open {
+        let (rc, _) = ask(s, &Req::record(0, WRITE).op(2, 1, "x", &[0; 8]));
+        assert_eq!(rc, 0);
+    }
+    let mut extra = conn(&server);
+    let _ = extra.write_all(&Req::record(READ, 0).op(1, 0, "x", &[]).frame());
+    assert!(closed(&mut extra));
+    drop(open.pop());
+    let deadline = std::time::Instant::now() + Duration::from_secs(2);
+    while server.connection_count() > 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut again = conn(&server);
+    let (rc, _) = ask(&mut again, &Req::record(READ, 0).op(1, 0, "x", &[]));
     assert_eq!(rc, 0);
 }

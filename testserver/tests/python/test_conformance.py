@@ -510,3 +510,20 @@ def test_control_commands_are_off_without_the_flag(tmp_path):
         proc.send_signal(__import__("signal").SIGTERM)
         assert proc.wait(timeout=10) == 0
         proc.stdout.close()
+
+
+def test_restart_over_the_wire_keeps_or_drops_data(fresh_server):
+    c = fresh_server.client()
+    try:
+        key = ("feast", "rs", 1)
+        c.put(key, {"x": 1})
+        assert fresh_server.control("testserver-restart:keep=1;pause_ms=300") == "ok"
+        retry = {"max_retries": 20, "sleep_between_retries": 100, "total_timeout": 10000}
+        assert c.get(key, policy=retry)[2] == {"x": 1}
+        assert fresh_server.control("testserver-restart:keep=0;pause_ms=100") == "ok"
+        time.sleep(0.3)
+        assert code_of(lambda: c.get(key, policy=retry)) == 2
+        c.put(key, {"x": 2}, policy={"max_retries": 5, "sleep_between_retries": 100})
+        assert c.get(key)[2] == {"x": 2}
+    finally:
+        c.close()
