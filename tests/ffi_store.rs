@@ -295,3 +295,77 @@ fn update_and_teardown_answer_their_responses() {
     assert_rows(&gone, &[0, 1], 0);
     free(h);
 }
+
+#[test]
+fn server_failures_reach_the_caller_with_status_and_result_code() {
+    let (server, h) = start("ffi_faults");
+    call_ok::<WriteBatchResponse>(
+        fas_store_write_batch,
+        h.ptr(),
+        &write_request("stats", 0..4),
+    );
+
+    // One failing record: the write answers FAS_OK and lists exactly that row.
+    let key = feast_aerospike::entity_key::serialize_entity_key(&driver(12), 3).unwrap();
+    let digest = feast_aerospike::entity_key::digest("ffi_faults_latest", &key);
+    server.fail_digest("feast", digest, 13);
+    let w: WriteBatchResponse = call_ok(
+        fas_store_write_batch,
+        h.ptr(),
+        &write_request("stats", 10..14),
+    );
+    assert_eq!(w.rows_written, 3, "{w:?}");
+    assert_eq!(w.failures.len(), 1, "{w:?}");
+    assert_eq!(w.failures[0].row_index, 2);
+    assert_eq!(w.failures[0].result_code, 13);
+    // A read that touches the failing record is an error, never a miss.
+    let out = call(
+        fas_store_read,
+        h.ptr(),
+        &read_request("stats", &[0, 12]).encode_to_vec(),
+    );
+    assert_eq!(out.status, FAS_ERR_SERVER, "{:?}", out.error);
+    let e = out.error.unwrap();
+    assert_eq!(e.result_code, 13, "{e:?}");
+    assert!(e.message.starts_with("read: "), "{}", e.message);
+    server.clear_faults();
+
+    // A slow server and a request deadline: a timeout, not a miss.
+    server.set_delay(std::time::Duration::from_millis(1500));
+    let mut slow = read_request("stats", &[0, 1]);
+    slow.timeout_ms = 200;
+    let out = call(fas_store_read, h.ptr(), &slow.encode_to_vec());
+    assert_eq!(out.status, FAS_ERR_TIMEOUT, "{:?}", out.error);
+    server.clear_faults();
+
+    // The handle stays usable after failures, and the refused row was not written.
+    let r: ReadResponse = call_ok(fas_store_read, h.ptr(), &read_request("stats", &[0, 3, 12]));
+    assert_rows(&r, &[0, 3, 12], 4);
+    free(h);
+}
+
+#[test]
+fn a_stopped_server_is_an_error_not_a_miss() {
+    let (server, h) = start("ffi_stopped");
+    call_ok::<WriteBatchResponse>(
+        fas_store_write_batch,
+        h.ptr(),
+        &write_request("stats", 0..2),
+    );
+    server.stop();
+    let out = call(
+        fas_store_read,
+        h.ptr(),
+        &read_request("stats", &[0, 1]).encode_to_vec(),
+    );
+    // The crate retries refused connections until the deadline, so this is
+    // reported as a timeout (result code 9) or as a connection error.
+    assert!(
+        out.status == FAS_ERR_CONNECTION || out.status == FAS_ERR_TIMEOUT,
+        "{:?}",
+        out.error
+    );
+    // Close still succeeds: it only releases the client.
+    assert_eq!(unsafe { fas_store_close(h.ptr(), ptr::null_mut()) }, FAS_OK);
+    free(h);
+}

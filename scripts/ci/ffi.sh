@@ -161,6 +161,10 @@ diff -u examples/expected/quickstart.out "$hdr_tmp/quickstart.vg.out"
 stop_server
 
 step "fuzz smoke run (${FUZZ_SECONDS}s)"
-(cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_BUILD_JOBS="$JOBS" cargo fuzz run decode_requests -- \
-  -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 2>&1 | tail -n 5)
+# corpus/ (ignored by git) collects new inputs; seeds/ holds valid requests of
+# every type (made with `protoc --encode`) so the run starts deep.
+mkdir -p fuzz/corpus/decode_requests
+(cd fuzz && RUSTC_BOOTSTRAP=1 CARGO_BUILD_JOBS="$JOBS" cargo fuzz run decode_requests \
+  corpus/decode_requests seeds/decode_requests -- \
+  -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 2>&1 | tail -n 3)
 echo "[ffi] all checks passed"
