@@ -228,7 +228,8 @@ impl StoreConfig {
         if raw.prewriting_hook.is_some() {
             return Err(Error::config(
                 "prewriting_hook names a Python import path, which this library cannot load; \
-                 pass a Rust hook through WriteOptions::prewrite_hook instead",
+                 pass the hook through your binding instead (Go: WithPrewritingHook, \
+                 Java: PrewritingHook, Rust: WriteOptions::prewrite_hook)",
             ));
         }
         if let Some(kwargs) = &raw.client_kwargs {
@@ -619,7 +620,7 @@ mod tests {
             (r#"{"project":"p","set_name_template":"{nope}"}"#, "{nope}"),
             (
                 r#"{"project":"p","prewriting_hook":"m.f"}"#,
-                "prewriting_hook",
+                "Java: PrewritingHook",
             ),
             (
                 r#"{"project":"p","client_kwargs":{"x":1}}"#,
