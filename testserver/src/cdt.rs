@@ -162,16 +162,57 @@ pub fn cdt_read(bin: Option<&Particle>, program: &[u8]) -> Result<Value, CdtErro
     if is_modify_op(p.op) {
         return fail(RC_PARAMETER, format!("CDT op {} is a modify op", p.op));
     }
-    let root = match bin {
+    let (map, list) = match bin {
         None => return Ok(Value::Nil),
-        Some(Particle::Map(m)) => Value::Map(m.clone()),
-        Some(Particle::List(l)) => Value::List(l.clone()),
+        Some(Particle::Map(m)) => (Some(m), None),
+        Some(Particle::List(l)) => (None, Some(l)),
         Some(_) => return fail(RC_BIN_TYPE, "CDT read on a bin that is not a map or list"),
     };
-    let target = navigate(&root, &p.ctx)?;
-    match target {
-        Value::Map(m) => map_read(m, p.op, &p.args),
-        _ => fail(RC_BIN_TYPE, "map op on a value that is not a map"),
+    // Step into the bin without copying it: the first context step works on
+    // the bin's container, the rest on values inside it.
+    let target: &Map = match p.ctx.split_first() {
+        None => match map {
+            Some(m) => m,
+            None => return fail(RC_BIN_TYPE, "map op on a value that is not a map"),
+        },
+        Some((first, rest)) => {
+            let inner = step(map, list, first)?;
+            match navigate(inner, rest)? {
+                Value::Map(m) => m,
+                _ => return fail(RC_BIN_TYPE, "map op on a value that is not a map"),
+            }
+        }
+    };
+    map_read(target, p.op, &p.args)
+}
+
+/// One context step from a top-level map or list.
+fn step<'a>(
+    map: Option<&'a Map>,
+    list: Option<&'a List>,
+    (id, key): &(i64, Value),
+) -> Result<&'a Value, CdtError> {
+    match (id & 0x3f, map, list) {
+        (CTX_MAP_KEY, Some(m), _) => m.get(key).ok_or_else(|| CdtError {
+            code: RC_OP_NOT_APPLICABLE,
+            msg: "context map key not found".into(),
+        }),
+        (CTX_MAP_INDEX, Some(m), _) => match index_of(key, m.entries.len()) {
+            Some(i) => Ok(&m.entries[i].1),
+            None => fail(RC_OP_NOT_APPLICABLE, "context map index out of range"),
+        },
+        (CTX_LIST_INDEX, _, Some(l)) => match index_of(key, l.items.len()) {
+            Some(i) => Ok(&l.items[i]),
+            None => fail(RC_OP_NOT_APPLICABLE, "context list index out of range"),
+        },
+        (CTX_MAP_KEY | CTX_MAP_INDEX | CTX_LIST_INDEX, _, _) => fail(
+            RC_OP_NOT_APPLICABLE,
+            "context type does not match the value",
+        ),
+        _ => fail(
+            RC_UNSUPPORTED,
+            format!("CDT context id {id:#x} is not implemented by this test server"),
+        ),
     }
 }
 
@@ -229,12 +270,7 @@ fn navigate_mut<'a>(mut v: &'a mut Value, ctx: &[(i64, Value)]) -> Result<&'a mu
                     if create == 0 {
                         return fail(RC_OP_NOT_APPLICABLE, "context map key not found");
                     }
-                    let flags = match create {
-                        0x80 => MAP_K_ORDERED,
-                        0xc0 => MAP_KV_ORDERED,
-                        _ => 0,
-                    };
-                    m.put(key.clone(), Value::Map(Map::new(flags)));
+                    m.put(key.clone(), Value::Map(Map::new(create_flags(*id))));
                 }
                 let i = m.find(key).ok_or_else(|| CdtError {
                     code: RC_OP_NOT_APPLICABLE,
@@ -283,14 +319,20 @@ pub fn cdt_modify(bin: &mut Option<Particle>, program: &[u8]) -> Result<Value, C
     }
     let created = bin.is_none();
     let mut root = match bin.take() {
-        None => {
-            if !p.ctx.is_empty() {
-                // A context into a missing bin has nothing to step into.
-                return fail(RC_OP_NOT_APPLICABLE, "context on a missing bin");
+        None => match p.ctx.first() {
+            None => Value::Map(Map::new(create_attr(p.op, &p.args))),
+            // A context into a missing bin needs a create flag (cdt.c
+            // `cdt_context_dig`): the bin becomes a map of the flag's order.
+            Some((id, _)) if id & 0xc0 != 0 && id & 0x3f == CTX_MAP_KEY => {
+                Value::Map(Map::new(create_flags(*id)))
             }
-            let attr = create_attr(p.op, &p.args);
-            Value::Map(Map::new(attr))
-        }
+            Some(_) => {
+                return fail(
+                    RC_OP_NOT_APPLICABLE,
+                    "context on a missing bin without a create flag",
+                )
+            }
+        },
         Some(Particle::Map(m)) => Value::Map(m),
         Some(Particle::List(l)) => Value::List(l),
         Some(other) => {
@@ -333,6 +375,16 @@ pub fn cdt_modify(bin: &mut Option<Particle>, program: &[u8]) -> Result<Value, C
             }
             Err(e)
         }
+    }
+}
+
+/// Map order of a container created by a context step (MapOrder flag bits
+/// 0x40 unordered, 0x80 key-ordered, 0xc0 key/value-ordered).
+fn create_flags(id: i64) -> u8 {
+    match id & 0xc0 {
+        0x80 => MAP_K_ORDERED,
+        0xc0 => MAP_KV_ORDERED,
+        _ => 0,
     }
 }
 
@@ -652,6 +704,47 @@ mod tests {
         other.put(s("fv_b"), Value::Int(1));
         let e = cdt_read(Some(&Particle::Map(other)), &python_get).unwrap_err();
         assert_eq!(e.code, RC_OP_NOT_APPLICABLE);
+    }
+
+    #[test]
+    fn context_create_flag_builds_the_path() {
+        // [0xff, [0xa2 MAP_KEY_CREATE key-ordered, "fv"], [67 PUT, "f", 1, 1]]
+        let ctx = Value::List(List {
+            flags: 0,
+            items: vec![Value::Int(0xa2), s("fv")],
+        });
+        let op = Value::List(List {
+            flags: 0,
+            items: vec![Value::Int(67), s("f"), Value::Int(1), Value::Int(1)],
+        });
+        let p = prog(vec![Value::Int(0xff), ctx, op]);
+        let mut bin = None;
+        assert_eq!(cdt_modify(&mut bin, &p).unwrap(), Value::Int(1));
+        match &bin {
+            Some(Particle::Map(m)) => {
+                assert_eq!(m.flags, MAP_K_ORDERED);
+                assert!(
+                    matches!(m.get(&s("fv")), Some(Value::Map(inner)) if inner.entries.len() == 1)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        // Without the create flag: 26, nothing created.
+        let ctx = Value::List(List {
+            flags: 0,
+            items: vec![Value::Int(0x22), s("fv")],
+        });
+        let op = Value::List(List {
+            flags: 0,
+            items: vec![Value::Int(67), s("f"), Value::Int(1)],
+        });
+        let mut none = None;
+        let p = prog(vec![Value::Int(0xff), ctx, op]);
+        assert_eq!(
+            cdt_modify(&mut none, &p).unwrap_err().code,
+            RC_OP_NOT_APPLICABLE
+        );
+        assert!(none.is_none());
     }
 
     #[test]

@@ -48,7 +48,13 @@ struct RecordCmd {
 struct OpOut {
     op_type: u8,
     name: String,
-    value: Option<Particle>,
+    /// (particle type, wire bytes), encoded as soon as the value is known
+    /// so reads never copy a stored bin.
+    value: Option<(u8, Vec<u8>)>,
+}
+
+fn enc(p: &Particle) -> (u8, Vec<u8>) {
+    (p.particle_type(), p.to_wire())
 }
 
 struct RowResult {
@@ -89,9 +95,7 @@ pub fn handle(ctx: &Context<'_>, body: &[u8]) -> Result<Vec<Vec<u8>>, WireError>
     Ok(vec![single_error(RC_PARAMETER)])
 }
 
-pub fn log(msg: String) {
-    eprintln!("feast-aerospike-testserver: {msg}");
-}
+pub use crate::log::log;
 
 fn single_error(rc: u8) -> Vec<u8> {
     let mut rb = ResponseBuilder::new();
@@ -132,23 +136,22 @@ fn handle_single(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError
 }
 
 fn push_row(rb: &mut ResponseBuilder, r: &RowResult, index: u32) {
-    let values: Vec<(u8, Vec<u8>)> = r
-        .ops
-        .iter()
-        .map(|o| match &o.value {
-            Some(p) => (p.particle_type(), p.to_wire()),
-            None => (0, Vec::new()),
-        })
-        .collect();
     let ops: Vec<OpResult<'_>> = r
         .ops
         .iter()
-        .zip(values)
-        .map(|(o, (particle, value))| OpResult {
-            op_type: o.op_type,
-            particle,
-            name: &o.name,
-            value,
+        .map(|o| match &o.value {
+            Some((particle, value)) => OpResult {
+                op_type: o.op_type,
+                particle: *particle,
+                name: &o.name,
+                value,
+            },
+            None => OpResult {
+                op_type: o.op_type,
+                particle: 0,
+                name: &o.name,
+                value: &[],
+            },
         })
         .collect();
     rb.message(
@@ -226,9 +229,9 @@ fn execute_read(
                 out.ops.extend(all_bins(rec));
                 continue;
             }
-            OP_READ => rec.bin(&op.name).cloned(),
+            OP_READ => rec.bin(&op.name).map(enc),
             OP_CDT_READ => match cdt::cdt_read(rec.bin(&op.name), &op.value) {
-                Ok(v) => Particle::from_value(v),
+                Ok(v) => Particle::from_value(v).as_ref().map(enc),
                 Err(e) => return cdt_failure(ctx, e, rec),
             },
             other => {
@@ -256,7 +259,7 @@ fn all_bins(rec: &Record) -> Vec<OpOut> {
         .map(|(n, p)| OpOut {
             op_type: OP_READ,
             name: n.clone(),
-            value: Some(p.clone()),
+            value: Some(enc(p)),
         })
         .collect()
 }
@@ -278,7 +281,20 @@ fn cdt_failure(ctx: &Context<'_>, e: CdtError, rec: &Record) -> RowResult {
     }
 }
 
+/// The server's `is_valid_ttl`: at most 10 years, or never-expire (-1), or
+/// do-not-update (-2).
+fn valid_ttl(ttl: u32) -> bool {
+    ttl <= 3600 * 24 * 365 * 10 || ttl >= 0xFFFF_FFFE
+}
+
 fn execute_write(ctx: &Context<'_>, ns: &Namespace, cmd: &RecordCmd, digest: &Digest) -> RowResult {
+    if !valid_ttl(cmd.record_ttl) {
+        log(format!(
+            "{}: invalid ttl {} (more than 10 years); answering 4",
+            ctx.peer, cmd.record_ttl
+        ));
+        return RowResult::err(RC_PARAMETER);
+    }
     let now = ctx.store.clock.now_cl();
     let now_ns = ctx.store.clock.now_ns();
     let mut recs = ns.records.write().unwrap_or_else(|e| e.into_inner());
@@ -402,6 +418,7 @@ fn apply_write_ops(
     let mut out = Vec::new();
     for op in ops {
         let mut push = |value: Option<Particle>, always: bool| {
+            let value = value.as_ref().map(enc);
             if respond_all || always || value.is_some() {
                 out.push(OpOut {
                     op_type: op.op_type,
@@ -438,17 +455,25 @@ fn apply_write_ops(
                 }
             }
             OP_CDT_MODIFY => {
-                let mut slot = rec.bin(&op.name).cloned();
-                let v = cdt::cdt_modify(&mut slot, &op.value).map_err(|e| (e.code, e.msg))?;
-                rec.set_bin(&op.name, slot);
+                let (pos, mut slot) = rec.take_bin(&op.name);
+                let res = cdt::cdt_modify(&mut slot, &op.value);
+                rec.put_back(&op.name, pos, slot);
+                let v = res.map_err(|e| (e.code, e.msg))?;
                 push(Particle::from_value(v), false);
             }
             OP_READ => {
                 if op.name.is_empty() {
                     out.extend(all_bins(rec));
                 } else {
-                    let v = rec.bin(&op.name).cloned();
-                    push(v, false);
+                    if let Some(p) = rec.bin(&op.name) {
+                        out.push(OpOut {
+                            op_type: op.op_type,
+                            name: op.name.clone(),
+                            value: Some(enc(p)),
+                        });
+                    } else if respond_all {
+                        push(None, true);
+                    }
                 }
             }
             OP_CDT_READ => {
@@ -519,14 +544,15 @@ fn handle_batch(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError>
     }
     let mut rb = ResponseBuilder::new();
     let mut frames = Vec::new();
-    let mut prev: Option<RecordCmd> = None;
+    // REPEAT rows share the previous row's command instead of copying it.
+    let mut prev: Option<std::rc::Rc<RecordCmd>> = None;
     for _ in 0..n_rows {
         let index = c.u32("batch row index")?;
         let digest = digest_of(c.take(20, "batch row digest")?)?;
         let row_type = c.u8("batch row type")?;
-        let cmd = if row_type == BATCH_REPEAT {
+        let cmd: std::rc::Rc<RecordCmd> = if row_type == BATCH_REPEAT {
             match &prev {
-                Some(p) => p.clone(),
+                Some(p) => std::rc::Rc::clone(p),
                 None => return Err(WireError("batch REPEAT row without a previous row".into())),
             }
         } else {
@@ -564,7 +590,8 @@ fn handle_batch(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError>
             if cmd.info1 == 0 && cmd.info2 == 0 {
                 cmd.info1 = INFO1_READ;
             }
-            prev = Some(cmd.clone());
+            let cmd = std::rc::Rc::new(cmd);
+            prev = Some(std::rc::Rc::clone(&cmd));
             cmd
         };
         let read_row = cmd.info2 & INFO2_WRITE == 0;
@@ -713,7 +740,7 @@ fn handle_scan(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError> 
                 op_type: OP_READ,
                 particle: *t,
                 name: n,
-                value: v.clone(),
+                value: v,
             })
             .collect();
         rb.message(
@@ -763,6 +790,9 @@ fn background(
     }
     if !valid_bin_names(&msg.ops) {
         return Ok(vec![last_frame(RC_BIN_NAME)]);
+    }
+    if !valid_ttl(h.record_ttl) {
+        return Ok(vec![last_frame(RC_PARAMETER)]);
     }
     let socket_timeout = msg
         .field(FIELD_SOCKET_TIMEOUT)

@@ -5,6 +5,7 @@
 
 use std::fmt::Write as _;
 
+use crate::fault::{ErrorRule, Faults};
 use crate::store::Store;
 
 /// Build the clients gate features on (user-agent-set, query-show): they
@@ -19,6 +20,18 @@ pub struct InfoContext<'a> {
     pub cluster_name: &'a str,
     pub host: String,
     pub port: u16,
+    /// Test-control commands (`testserver-*`), only when enabled.
+    pub control: Option<Control<'a>>,
+}
+
+/// What the `testserver-*` info commands act on: fault injection, the
+/// clock, and open connections, for tests that run the binary.
+pub struct Control<'a> {
+    pub faults: &'a Faults,
+    pub disconnect_all: &'a (dyn Fn() + Sync),
+    /// Schedules a restart on the same port; the answer is sent once the
+    /// listener is closed.
+    pub restart: &'a (dyn Fn(crate::server::Bounce) + Sync),
 }
 
 /// 512 bytes of 0xff in base64: this node owns every one of 4096 partitions.
@@ -111,10 +124,92 @@ fn answer(ctx: &InfoContext<'_>, name: &str) -> String {
         "truncate" => truncate(ctx, args, false),
         "truncate-namespace" => truncate(ctx, args, true),
         "query-show" => query_show(ctx, args),
+        _ if cmd.starts_with("testserver-") && ctx.control.is_some() => control(ctx, cmd, args),
         _ if name.starts_with("sets") => sets(ctx, name),
         _ if name.starts_with("namespace/") => namespace_stats(ctx, &name["namespace/".len()..]),
         _ => "ERROR:4:unrecognized command".to_string(),
     }
+}
+
+/// `testserver-delay:ms=N`, `testserver-drop:requests=N`,
+/// `testserver-fail:code=N[;namespace=NS][;digest=HEX]`,
+/// `testserver-clear-faults`, `testserver-advance-clock:secs=N`,
+/// `testserver-disconnect-all`, `testserver-restart:keep=0|1[;pause_ms=N]`.
+/// Answers `ok` or `ERROR:4:...`.
+fn control(ctx: &InfoContext<'_>, cmd: &str, args: &str) -> String {
+    let Some(c) = &ctx.control else {
+        return "ERROR:4:unrecognized command".to_string();
+    };
+    let p = params(args);
+    let num = |k: &str| -> Result<i64, String> {
+        p.iter()
+            .find(|(a, _)| *a == k)
+            .ok_or_else(|| format!("ERROR:4:missing '{k}'"))
+            .and_then(|(_, v)| v.parse::<i64>().map_err(|_| format!("ERROR:4:bad '{k}'")))
+    };
+    let r: Result<(), String> = (|| {
+        match cmd {
+            "testserver-delay" => {
+                let ms = num("ms")?.max(0) as u64;
+                c.faults.set_delay(std::time::Duration::from_millis(ms));
+            }
+            "testserver-drop" => c.faults.drop_next(num("requests")?.max(0) as u64),
+            "testserver-fail" => {
+                let code = num("code")?;
+                let code = u8::try_from(code).map_err(|_| "ERROR:4:bad 'code'".to_string())?;
+                let namespace = p
+                    .iter()
+                    .find(|(k, _)| *k == "namespace")
+                    .map(|(_, v)| v.to_string());
+                let digest = match p.iter().find(|(k, _)| *k == "digest") {
+                    None => None,
+                    Some((_, hex)) => Some(parse_digest(hex)?),
+                };
+                c.faults.add_rule(ErrorRule {
+                    namespace,
+                    digest,
+                    result_code: code,
+                });
+            }
+            "testserver-clear-faults" => c.faults.clear(),
+            "testserver-advance-clock" => ctx.store.clock.advance(num("secs")?),
+            "testserver-disconnect-all" => (c.disconnect_all)(),
+            "testserver-restart" => {
+                let keep = num("keep")?;
+                let pause_ms = p
+                    .iter()
+                    .find(|(k, _)| *k == "pause_ms")
+                    .map(|(_, v)| v.parse::<u64>())
+                    .transpose()
+                    .map_err(|_| "ERROR:4:bad 'pause_ms'".to_string())?
+                    .unwrap_or(0)
+                    .min(60_000);
+                (c.restart)(crate::server::Bounce {
+                    keep_data: keep != 0,
+                    pause: std::time::Duration::from_millis(pause_ms),
+                });
+            }
+            _ => return Err("ERROR:4:unrecognized command".to_string()),
+        }
+        Ok(())
+    })();
+    match r {
+        Ok(()) => "ok".to_string(),
+        Err(e) => e,
+    }
+}
+
+fn parse_digest(hex: &str) -> Result<[u8; 20], String> {
+    let bytes = hex.as_bytes();
+    if bytes.len() != 40 {
+        return Err("ERROR:4:digest must be 40 hex digits".to_string());
+    }
+    let mut d = [0u8; 20];
+    for (i, pair) in bytes.chunks(2).enumerate() {
+        let txt = std::str::from_utf8(pair).map_err(|_| "ERROR:4:bad digest".to_string())?;
+        d[i] = u8::from_str_radix(txt, 16).map_err(|_| "ERROR:4:bad digest".to_string())?;
+    }
+    Ok(d)
 }
 
 fn replicas(ctx: &InfoContext<'_>, f: impl Fn(&str, &str) -> String) -> String {
@@ -210,26 +305,42 @@ fn sets(ctx: &InfoContext<'_>, name: &str) -> String {
     out
 }
 
-/// `truncate:namespace=<ns>;set=<set>[;lut=<ns since epoch>]`; the server
+/// `truncate:namespace=<ns>;set=<set>[;lut=<ns since epoch>]` and
+/// `truncate-namespace:namespace=<ns>[;lut=..]`, with the server's checks
+/// and error texts (thr_info.c `cmd_truncate*`, truncate.c). The server
 /// answers `ok` even for an unknown namespace.
 fn truncate(ctx: &InfoContext<'_>, args: &str, whole_namespace: bool) -> String {
     let p = params(args);
     let get = |k: &str| p.iter().find(|(a, _)| *a == k).map(|(_, v)| *v);
     let ns = match get("namespace") {
-        Some(n) if !n.is_empty() => n,
-        _ => return "ERROR:4:namespace required".to_string(),
+        None => return "ERROR:20:missing 'namespace'".to_string(),
+        Some("") => return "ERROR:20:missing 'namespace' value".to_string(),
+        Some(n) => n,
     };
     let set = if whole_namespace {
+        if get("set").is_some() {
+            return "ERROR:4:unexpected set name".to_string();
+        }
         None
     } else {
-        get("set").filter(|s| !s.is_empty())
+        match get("set") {
+            None => return "ERROR:4:missing 'set'".to_string(),
+            Some("") => return "ERROR:4:missing 'set' value".to_string(),
+            Some(s) => Some(s),
+        }
     };
     let now = ctx.store.clock.now_ns();
     let lut = match get("lut") {
         None => now,
+        Some("") => return "ERROR:4:missing 'lut' value".to_string(),
         Some(v) => match v.parse::<u64>() {
-            // A cut-off in the future is clamped to now, like the server.
-            Ok(l) => l.min(now),
+            Ok(l) if l / 1_000_000 <= crate::store::CITRUSLEAF_EPOCH * 1000 => {
+                return "ERROR:4:would truncate to 0".to_string()
+            }
+            Ok(l) if l / 1_000_000 > now / 1_000_000 => {
+                return "ERROR:4:would truncate in the future".to_string()
+            }
+            Ok(l) => l,
             Err(_) => return "ERROR:4:bad lut".to_string(),
         },
     };
@@ -264,6 +375,56 @@ fn query_show(ctx: &InfoContext<'_>, args: &str) -> String {
 mod tests {
     use super::*;
 
+    #[test]
+    fn control_commands_when_enabled() {
+        let store = Store::new(&["feast".into()], 0);
+        let faults = Faults::default();
+        let kicked = std::sync::atomic::AtomicBool::new(false);
+        let kick = || kicked.store(true, std::sync::atomic::Ordering::SeqCst);
+        let bounced = std::sync::Mutex::new(None);
+        let restart = |b: crate::server::Bounce| *bounced.lock().unwrap() = Some(b);
+        let c = InfoContext {
+            store: &store,
+            node_id: "N",
+            cluster_name: "c",
+            host: "127.0.0.1".into(),
+            port: 1,
+            control: Some(Control {
+                faults: &faults,
+                disconnect_all: &kick,
+                restart: &restart,
+            }),
+        };
+        let ask = |b: &str| String::from_utf8(handle(&c, b.as_bytes())).unwrap();
+        assert_eq!(
+            ask("testserver-delay:ms=7\n"),
+            "testserver-delay:ms=7\tok\n"
+        );
+        assert_eq!(faults.delay(), Some(std::time::Duration::from_millis(7)));
+        let d = "07".repeat(20);
+        assert!(ask(&format!(
+            "testserver-fail:code=14;namespace=feast;digest={d}\n"
+        ))
+        .ends_with("\tok\n"));
+        assert_eq!(faults.result_for("feast", &[7; 20]), Some(14));
+        assert_eq!(faults.result_for("feast", &[8; 20]), None);
+        assert!(ask("testserver-fail:code=300\n").ends_with("ERROR:4:bad 'code'\n"));
+        assert!(ask("testserver-fail:code=1;digest=zz\n").contains("ERROR:4:"));
+        let before = store.clock.now_cl();
+        assert!(ask("testserver-advance-clock:secs=100\n").ends_with("\tok\n"));
+        assert!(store.clock.now_cl() >= before + 100);
+        assert!(ask("testserver-disconnect-all\n").ends_with("\tok\n"));
+        assert!(kicked.load(std::sync::atomic::Ordering::SeqCst));
+        assert!(ask("testserver-restart:keep=1;pause_ms=50\n").ends_with("\tok\n"));
+        let b = bounced.lock().unwrap().take().unwrap();
+        assert!(b.keep_data);
+        assert_eq!(b.pause, std::time::Duration::from_millis(50));
+        assert!(ask("testserver-restart:pause_ms=5\n").ends_with("ERROR:4:missing 'keep'\n"));
+        assert!(ask("testserver-clear-faults\n").ends_with("\tok\n"));
+        assert_eq!(faults.delay(), None);
+        assert!(ask("testserver-bogus\n").ends_with("ERROR:4:unrecognized command\n"));
+    }
+
     fn ctx(store: &Store) -> InfoContext<'_> {
         InfoContext {
             store,
@@ -271,6 +432,7 @@ mod tests {
             cluster_name: "feast-local",
             host: "127.0.0.1".into(),
             port: 3000,
+            control: None,
         }
     }
 
@@ -296,7 +458,32 @@ mod tests {
             ask("truncate:namespace=nosuchns;set=x\n"),
             "truncate:namespace=nosuchns;set=x\tok\n"
         );
+        assert_eq!(
+            ask("truncate:namespace=feast\n"),
+            "truncate:namespace=feast\tERROR:4:missing 'set'\n"
+        );
+        assert_eq!(
+            ask("truncate-namespace:namespace=feast;set=x\n"),
+            "truncate-namespace:namespace=feast;set=x\tERROR:4:unexpected set name\n"
+        );
+        assert_eq!(
+            ask("truncate:namespace=feast;set=x;lut=99999999999999999999\n"),
+            "truncate:namespace=feast;set=x;lut=99999999999999999999\tERROR:4:bad lut\n"
+        );
+        let future = (std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos()
+            + 60_000_000_000)
+            .to_string();
+        let q = format!("truncate:namespace=feast;set=x;lut={future}\n");
+        assert!(ask(&q).ends_with("\tERROR:4:would truncate in the future\n"));
         assert_eq!(ask("namespaces\n"), "namespaces\tfeast;feast2\n");
+        // Control commands are unknown unless enabled.
+        assert_eq!(
+            ask("testserver-delay:ms=5\n"),
+            "testserver-delay:ms=5\tERROR:4:unrecognized command\n"
+        );
         let r = ask("replicas\npartition-generation\n");
         // Same length as the captured 1423-byte answer.
         assert_eq!(r.len(), 1423);

@@ -14,6 +14,7 @@ pub mod cdt;
 pub mod command;
 pub mod fault;
 pub mod info;
+pub mod log;
 pub mod msgpack;
 pub mod server;
 pub mod store;
@@ -50,6 +51,12 @@ pub struct ServerConfig {
     pub max_frame_bytes: u64,
     /// A frame body must arrive within this time after its header.
     pub body_timeout: Duration,
+    /// Connections beyond this many are closed at once (with a log line).
+    pub max_connections: usize,
+    /// Serve the `testserver-*` info commands (fault injection and clock
+    /// control over the wire, for tests that run the binary). Off by
+    /// default: those names then answer `ERROR:4`, like any unknown name.
+    pub control_commands: bool,
 }
 
 impl Default for ServerConfig {
@@ -62,6 +69,8 @@ impl Default for ServerConfig {
             cluster_name: "feast-testserver".to_string(),
             max_frame_bytes: 16 * 1024 * 1024,
             body_timeout: Duration::from_secs(10),
+            max_connections: 4096,
+            control_commands: false,
         }
     }
 }
@@ -111,7 +120,12 @@ impl TestServer {
             max_frame_bytes: config.max_frame_bytes,
             body_timeout: config.body_timeout,
             connections: AtomicUsize::new(0),
+            max_connections: config.max_connections,
+            control_commands: config.control_commands,
             kick,
+            bounce: std::sync::Mutex::new(None),
+            bounce_notify: tokio::sync::Notify::new(),
+            bounce_ack: std::sync::Mutex::new(None),
         });
         let mut server = TestServer {
             shared,

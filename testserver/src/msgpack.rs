@@ -315,28 +315,8 @@ pub fn encode(v: &Value, out: &mut Vec<u8>) {
             }
             out.extend_from_slice(b);
         }
-        Value::List(l) => {
-            let extra = usize::from(l.flags != 0);
-            encode_container_header(0x90, 0xdc, l.items.len() + extra, out);
-            if l.flags != 0 {
-                out.extend_from_slice(&[0xc7, 0x00, l.flags]);
-            }
-            for i in &l.items {
-                encode(i, out);
-            }
-        }
-        Value::Map(m) => {
-            let flags = m.flags & !0x10;
-            let extra = usize::from(flags != 0);
-            encode_container_header(0x80, 0xde, m.entries.len() + extra, out);
-            if flags != 0 {
-                out.extend_from_slice(&[0xc7, 0x00, flags, 0xc0]);
-            }
-            for (k, v) in &m.entries {
-                encode(k, out);
-                encode(v, out);
-            }
-        }
+        Value::List(l) => encode_list(l, out),
+        Value::Map(m) => encode_map(m, out),
         Value::Ext(t, data) => {
             match data.len() {
                 1 => out.push(0xd4),
@@ -360,6 +340,32 @@ pub fn encode(v: &Value, out: &mut Vec<u8>) {
             out.push(*t as u8);
             out.extend_from_slice(data);
         }
+    }
+}
+
+pub fn encode_list(l: &List, out: &mut Vec<u8>) {
+    let extra = usize::from(l.flags != 0);
+    encode_container_header(0x90, 0xdc, l.items.len() + extra, out);
+    if l.flags != 0 {
+        out.extend_from_slice(&[0xc7, 0x00, l.flags]);
+    }
+    for i in &l.items {
+        encode(i, out);
+    }
+}
+
+/// Encodes a map with its flags marker (the persisted-index bit is
+/// server-internal and never sent).
+pub fn encode_map(m: &Map, out: &mut Vec<u8>) {
+    let flags = m.flags & !0x10;
+    let extra = usize::from(flags != 0);
+    encode_container_header(0x80, 0xde, m.entries.len() + extra, out);
+    if flags != 0 {
+        out.extend_from_slice(&[0xc7, 0x00, flags, 0xc0]);
+    }
+    for (k, v) in &m.entries {
+        encode(k, out);
+        encode(v, out);
     }
 }
 

@@ -28,13 +28,31 @@ pub struct Shared {
     pub max_frame_bytes: u64,
     pub body_timeout: Duration,
     pub connections: AtomicUsize,
+    pub max_connections: usize,
+    /// Whether the `testserver-*` info control commands are served.
+    pub control_commands: bool,
     /// Bumped to make every open connection close.
     pub kick: watch::Sender<u64>,
+    /// A restart asked for over the wire (`testserver-restart`), run by the
+    /// accept loop once the asking connection has its answer.
+    pub bounce: std::sync::Mutex<Option<Bounce>>,
+    pub bounce_notify: tokio::sync::Notify,
+    /// Signalled by the accept loop once the listener is closed and the
+    /// connections told to close, so the asking client's `ok` means "down".
+    pub bounce_ack: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+}
+
+/// Close the listener and every connection, optionally drop the data, stay
+/// down for `pause`, then listen again on the same address.
+#[derive(Debug, Clone, Copy)]
+pub struct Bounce {
+    pub keep_data: bool,
+    pub pause: Duration,
 }
 
 pub async fn accept_loop(
     shared: Arc<Shared>,
-    listener: TcpListener,
+    mut listener: TcpListener,
     mut stop: watch::Receiver<bool>,
     done: std::sync::mpsc::Sender<()>,
 ) {
@@ -42,8 +60,47 @@ pub async fn accept_loop(
     loop {
         tokio::select! {
             _ = stop.changed() => break,
+            _ = shared.bounce_notify.notified() => {
+                let bounce = shared.bounce.lock().unwrap_or_else(|e| e.into_inner()).take();
+                let (Some(b), Some(addr)) = (bounce, local) else { continue };
+                log(format!(
+                    "restart asked: down for {:?}, data {}",
+                    b.pause,
+                    if b.keep_data { "kept" } else { "dropped" }
+                ));
+                drop(listener);
+                shared.kick.send_modify(|k| *k += 1);
+                if !b.keep_data {
+                    shared.store.clear();
+                }
+                if let Some(ack) = shared.bounce_ack.lock().unwrap_or_else(|e| e.into_inner()).take() {
+                    let _ = ack.send(());
+                }
+                tokio::time::sleep(b.pause).await;
+                listener = loop {
+                    match TcpListener::bind(addr).await {
+                        Ok(l) => break l,
+                        Err(e) => {
+                            if *stop.borrow() {
+                                let _ = done.send(());
+                                return;
+                            }
+                            log(format!("rebinding {addr} after restart: {e}; retrying"));
+                            tokio::time::sleep(Duration::from_millis(20)).await;
+                        }
+                    }
+                };
+            }
             res = listener.accept() => match res {
                 Ok((sock, peer)) => {
+                    if shared.connections.load(Ordering::SeqCst) >= shared.max_connections {
+                        log(format!(
+                            "{peer}: {} connections open, the configured maximum; closing",
+                            shared.max_connections
+                        ));
+                        drop(sock);
+                        continue;
+                    }
                     let _ = sock.set_nodelay(true);
                     let shared = shared.clone();
                     let stop = stop.clone();
@@ -98,10 +155,17 @@ async fn read_frame(
         return Next::Close;
     }
     buf.clear();
-    buf.resize(h.size as usize, 0);
-    match tokio::time::timeout(shared.body_timeout, sock.read_exact(buf)).await {
-        Ok(Ok(_)) => Next::Frame(h, std::mem::take(buf)),
-        Ok(Err(_)) => {
+    // Up to 64 KiB up front (one read for typical frames); beyond that the
+    // buffer grows with the bytes that actually arrive, so a header
+    // announcing a large frame costs little until its body comes.
+    buf.reserve(h.size.min(64 * 1024) as usize);
+    let read = async {
+        let mut body = (&mut *sock).take(h.size);
+        body.read_to_end(buf).await
+    };
+    match tokio::time::timeout(shared.body_timeout, read).await {
+        Ok(Ok(n)) if n as u64 == h.size => Next::Frame(h, std::mem::take(buf)),
+        Ok(_) => {
             log(format!(
                 "{peer}: connection closed inside a {}-byte frame",
                 h.size
@@ -147,12 +211,21 @@ async fn connection(
         }
         let frames = match h.msg_type {
             TYPE_INFO => {
+                let kick = || shared.kick.send_modify(|k| *k += 1);
+                let restart = |b: Bounce| {
+                    *shared.bounce.lock().unwrap_or_else(|e| e.into_inner()) = Some(b);
+                };
                 let ctx = info::InfoContext {
                     store: &shared.store,
                     node_id: &shared.node_id,
                     cluster_name: &shared.cluster_name,
                     host: host.clone(),
                     port,
+                    control: shared.control_commands.then_some(info::Control {
+                        faults: &shared.faults,
+                        disconnect_all: &kick,
+                        restart: &restart,
+                    }),
                 };
                 match std::panic::catch_unwind(AssertUnwindSafe(|| info::handle(&ctx, &body))) {
                     Ok(answer) => vec![info_frame(&answer)],
@@ -203,10 +276,27 @@ async fn connection(
         if buf.capacity() > 1 << 20 {
             buf = Vec::new();
         }
-        for f in frames {
-            if sock.write_all(&f).await.is_err() {
-                return;
-            }
+        let restart_asked = h.msg_type == TYPE_INFO
+            && shared.control_commands
+            && shared.bounce.lock().map(|b| b.is_some()).unwrap_or(false);
+        // One write for a multi-frame answer: the bytes are the same, the
+        // syscalls fewer.
+        let out = if frames.len() == 1 {
+            frames.into_iter().next().unwrap_or_default()
+        } else {
+            frames.concat()
+        };
+        if restart_asked {
+            // Wait until the server is down before answering, so the client's
+            // `ok` means the restart is under way. This connection was told
+            // to close too, but only acts on it after writing the answer.
+            let (tx, rx) = tokio::sync::oneshot::channel();
+            *shared.bounce_ack.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
+            shared.bounce_notify.notify_one();
+            let _ = tokio::time::timeout(Duration::from_secs(5), rx).await;
+        }
+        if sock.write_all(&out).await.is_err() {
+            return;
         }
     }
 }

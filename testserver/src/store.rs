@@ -81,8 +81,16 @@ impl Particle {
             Particle::Float(f) => f.to_bits().to_be_bytes().to_vec(),
             Particle::Bool(b) => vec![u8::from(*b)],
             Particle::Bytes(_, b) => b.clone(),
-            Particle::Map(m) => msgpack::to_bytes(&Value::Map(m.clone())),
-            Particle::List(l) => msgpack::to_bytes(&Value::List(l.clone())),
+            Particle::Map(m) => {
+                let mut out = Vec::new();
+                msgpack::encode_map(m, &mut out);
+                out
+            }
+            Particle::List(l) => {
+                let mut out = Vec::new();
+                msgpack::encode_list(l, &mut out);
+                out
+            }
         }
     }
 
@@ -154,6 +162,28 @@ impl Record {
             .iter_mut()
             .find(|(n, _)| n == name)
             .map(|(_, p)| p)
+    }
+
+    /// Takes a bin's value out for in-place modification; `put_back`
+    /// returns it to the same position so bin order is kept.
+    pub fn take_bin(&mut self, name: &str) -> (Option<usize>, Option<Particle>) {
+        match self.bins.iter().position(|(n, _)| n == name) {
+            Some(i) => {
+                let p = std::mem::replace(&mut self.bins[i].1, Particle::Bool(false));
+                (Some(i), Some(p))
+            }
+            None => (None, None),
+        }
+    }
+
+    pub fn put_back(&mut self, name: &str, pos: Option<usize>, p: Option<Particle>) {
+        match (pos, p) {
+            (Some(i), Some(p)) => self.bins[i].1 = p,
+            (Some(i), None) => {
+                self.bins.remove(i);
+            }
+            (None, p) => self.set_bin(name, p),
+        }
     }
 
     pub fn set_bin(&mut self, name: &str, p: Option<Particle>) {

@@ -285,7 +285,7 @@ pub struct OpResult<'a> {
     pub op_type: u8,
     pub particle: u8,
     pub name: &'a str,
-    pub value: Vec<u8>,
+    pub value: &'a [u8],
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -342,7 +342,7 @@ impl ResponseBuilder {
             b.push(0);
             b.push(name_len as u8);
             b.extend_from_slice(&name[..name_len]);
-            b.extend_from_slice(&op.value);
+            b.extend_from_slice(op.value);
         }
     }
 
@@ -412,7 +412,7 @@ mod tests {
                 op_type: OP_WRITE,
                 particle: 1,
                 name: "bin",
-                value: vec![0; 8],
+                value: &[0; 8],
             }],
         );
         let frame = rb.finish();

@@ -696,3 +696,72 @@ async fn unknown_namespace_answers_20() {
     assert!(code(&err) != 0, "{err}");
     client.close().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_concurrent_callers_and_connections() {
+    let server = TestServer::start(ServerConfig::default()).unwrap();
+    let client = std::sync::Arc::new(connect(&server).await);
+    let mut tasks = Vec::new();
+    for t in 0..32 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let wp = WritePolicy::default();
+            for i in 0..50 {
+                let k = key("conc", &format!("{t}-{i}"));
+                client
+                    .operate(
+                        &wp,
+                        &k,
+                        &[
+                            maps::put(&kv_order(), "m", s("n"), Value::Int(i)),
+                            operations::put(&as_bin!("t", t)),
+                        ],
+                    )
+                    .await
+                    .unwrap();
+                let rec = client
+                    .get(&ReadPolicy::default(), &k, Bins::All)
+                    .await
+                    .unwrap();
+                assert_eq!(rec.bins.get("t"), Some(&Value::Int(t)));
+            }
+        }));
+    }
+    // Meanwhile, 200 idle raw connections stay open.
+    let idle: Vec<_> = (0..200)
+        .map(|_| std::net::TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(server.record_count("feast", Some("conc")), 32 * 50);
+    // Accepting is asynchronous: give the server a moment to see them all.
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while server.connection_count() < 200 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(server.connection_count() >= 200);
+    drop(idle);
+    client.close().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn login_on_a_server_without_security_succeeds() {
+    // Community Edition answers a login with SECURITY_NOT_ENABLED (52),
+    // which clients accept; the store may be configured with credentials.
+    let server = TestServer::start(ServerConfig::default()).unwrap();
+    let mut policy = ClientPolicy::default();
+    policy.auth_mode = aerospike::AuthMode::Internal("user".into(), "secret".into());
+    let client = Client::new(&policy, &server.addr().to_string())
+        .await
+        .expect("connects with credentials");
+    client
+        .put(
+            &WritePolicy::default(),
+            &key("login", "k"),
+            &[as_bin!("x", 1)],
+        )
+        .await
+        .unwrap();
+    client.close().await.unwrap();
+}
