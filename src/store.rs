@@ -135,32 +135,7 @@ impl OnlineStore {
     }
 
     fn batch_policy(&self, deadline: Option<Instant>, op: &str) -> Result<BatchPolicy> {
-        let cfg = self.config();
-        let mut policy = BatchPolicy::default();
-        policy.base_policy.total_timeout = cfg.batch_total_timeout_ms;
-        policy.base_policy.max_retries = cfg.max_retries as usize;
-        if let Some(s) = cfg.socket_timeout_ms {
-            policy.base_policy.socket_timeout = s;
-        }
-        if let Some(deadline) = deadline {
-            let left = deadline
-                .saturating_duration_since(Instant::now())
-                .as_millis();
-            if left == 0 {
-                return Err(Error::new(
-                    ErrorKind::Timeout,
-                    format!("{op}: the request deadline expired"),
-                ));
-            }
-            policy.base_policy.total_timeout = policy
-                .base_policy
-                .total_timeout
-                .min(left.min(u32::MAX as u128) as u32);
-            if policy.base_policy.socket_timeout > policy.base_policy.total_timeout {
-                policy.base_policy.socket_timeout = policy.base_policy.total_timeout;
-            }
-        }
-        Ok(policy)
+        batch_policy(self.config(), deadline, op)
     }
 
     /// Run one batch on the store's runtime and hand the rows back.
@@ -310,12 +285,7 @@ impl OnlineStore {
             .event_timestamp
             .as_ref()
             .ok_or_else(|| "event_timestamp is required".to_string())?;
-        let mut features = IndexMap::with_capacity(row.values.len());
-        // `values` is a BTreeMap: key order, the order Python's dict has.
-        for (name, value) in &row.values {
-            let v = encode_value(value).map_err(|e| format!("feature {name:?}: {e}"))?;
-            features.insert(AsValue::String(name.clone()), v);
-        }
+        let features = encode_row_features(row)?;
         let ops = layout::write_ops(
             &self.map_policy,
             view,
@@ -655,18 +625,36 @@ impl Drop for OnlineStore {
     }
 }
 
-/// One view of a read: its output columns and how to find them.
-struct ViewPlan<'a> {
+/// A row's features as the plain map stored in the view's slot.
+pub fn encode_row_features(
+    row: &WriteRow,
+) -> std::result::Result<IndexMap<AsValue, AsValue>, String> {
+    let mut features = IndexMap::with_capacity(row.values.len());
+    // `values` is a BTreeMap: key order, the order Python's dict has.
+    for (name, value) in &row.values {
+        let v = encode_value(value).map_err(|e| format!("feature {name:?}: {e}"))?;
+        features.insert(AsValue::String(name.clone()), v);
+    }
+    Ok(features)
+}
+
+/// One view of a read: its output columns and how to decode a stored slot
+/// into them. Public for benchmarks and tools; the store builds one per view
+/// and request.
+pub struct ViewPlan<'a> {
     name: &'a str,
     names: Vec<String>,
     types: Vec<i32>,
     index: HashMap<&'a str, usize>,
+    /// (column, first column of the same name) for repeated names.
+    duplicates: Vec<(usize, usize)>,
     projected: bool,
     requested: &'a [String],
 }
 
 impl<'a> ViewPlan<'a> {
-    fn new(view: &'a FeatureView, requested: &'a [String]) -> Self {
+    /// Plan for `view` returning `requested` (empty: every declared feature).
+    pub fn new(view: &'a FeatureView, requested: &'a [String]) -> Self {
         let declared: HashMap<&str, i32> = view
             .features
             .iter()
@@ -681,8 +669,12 @@ impl<'a> ViewPlan<'a> {
             (requested.iter().map(String::as_str).collect(), true)
         };
         let mut index = HashMap::with_capacity(names.len());
+        let mut duplicates = Vec::new();
         for (i, n) in names.iter().enumerate() {
-            index.entry(*n).or_insert(i);
+            let first = *index.entry(*n).or_insert(i);
+            if first != i {
+                duplicates.push((i, first));
+            }
         }
         ViewPlan {
             name: view.name.as_str(),
@@ -692,6 +684,7 @@ impl<'a> ViewPlan<'a> {
                 .collect(),
             names: names.iter().map(|s| s.to_string()).collect(),
             index,
+            duplicates,
             projected,
             requested,
         }
@@ -705,23 +698,34 @@ impl<'a> ViewPlan<'a> {
         }
     }
 
-    /// Decode a view's stored submap into a found row.
-    fn fill(&self, row: &mut EntityRow, entries: AsValue) -> Result<()> {
+    /// Decode a view's stored slot (a map, or key/value pairs) into `row`,
+    /// marking it found.
+    pub fn fill(&self, row: &mut EntityRow, entries: AsValue) -> Result<()> {
         row.found = true;
         row.values = vec![Value::default(); self.names.len()];
-        for (k, v) in into_pairs(entries)? {
-            let AsValue::String(name) = k else { continue };
+        let mut result: Result<()> = Ok(());
+        for_each_pair(entries, |k, v| {
+            if result.is_err() {
+                return;
+            }
+            let AsValue::String(name) = k else { return };
             let Some(&i) = self.index.get(name.as_str()) else {
-                continue;
+                return;
             };
-            row.values[i] = decode_value(v, self.types[i])
-                .map_err(|e| Error::decode(format!("feature {:?} of {}: {e}", name, self.name)))?;
-            // A feature requested twice gets the same value in both columns.
-            for (j, other) in self.names.iter().enumerate().skip(i + 1) {
-                if *other == name {
-                    row.values[j] = row.values[i].clone();
+            match decode_value(v, self.types[i]) {
+                Ok(value) => row.values[i] = value,
+                Err(e) => {
+                    result = Err(Error::decode(format!(
+                        "feature {:?} of {}: {e}",
+                        name, self.name
+                    )));
                 }
             }
+        })?;
+        result?;
+        // A feature requested twice gets the same value in both columns.
+        for &(j, first) in &self.duplicates {
+            row.values[j] = row.values[first].clone();
         }
         Ok(())
     }
@@ -815,6 +819,24 @@ fn place_record(
     Ok(())
 }
 
+/// Visit key/value pairs in place, without collecting them first: a stored
+/// slot decodes as a map, a KEY_VALUE answer as `KeyValueList`.
+fn for_each_pair(v: AsValue, mut f: impl FnMut(AsValue, AsValue)) -> Result<()> {
+    match v {
+        AsValue::Nil => {}
+        AsValue::KeyValueList(pairs) => pairs.into_iter().for_each(|(k, v)| f(k, v)),
+        AsValue::OrderedMap(m) => m.into_iter().for_each(|(k, v)| f(k, v)),
+        AsValue::SortedMap(m) => m.into_iter().for_each(|(k, v)| f(k, v)),
+        AsValue::HashMap(m) => m.into_iter().for_each(|(k, v)| f(k, v)),
+        other => {
+            for (k, v) in into_pairs(other)? {
+                f(k, v);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Key/value results: KEY_VALUE answers arrive as `KeyValueList`
 /// (DESIGN.md §4.2); accept a map or a flat `[k, v, ...]` list too.
 fn into_pairs(v: AsValue) -> Result<Vec<(AsValue, AsValue)>> {
@@ -870,6 +892,36 @@ fn collect_write_results(
             }
         }
     }
+}
+
+/// The batch policy of every read and write: Feast's batch timeout, retries
+/// and socket timeout, capped by the request's own deadline.
+fn batch_policy(cfg: &StoreConfig, deadline: Option<Instant>, op: &str) -> Result<BatchPolicy> {
+    let mut policy = BatchPolicy::default();
+    policy.base_policy.total_timeout = cfg.batch_total_timeout_ms;
+    policy.base_policy.max_retries = cfg.max_retries as usize;
+    if let Some(s) = cfg.socket_timeout_ms {
+        policy.base_policy.socket_timeout = s;
+    }
+    if let Some(deadline) = deadline {
+        let left = deadline
+            .saturating_duration_since(Instant::now())
+            .as_millis();
+        if left == 0 {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!("{op}: the request deadline expired"),
+            ));
+        }
+        policy.base_policy.total_timeout = policy
+            .base_policy
+            .total_timeout
+            .min(left.min(u32::MAX as u128) as u32);
+        if policy.base_policy.socket_timeout > policy.base_policy.total_timeout {
+            policy.base_policy.socket_timeout = policy.base_policy.total_timeout;
+        }
+    }
+    Ok(policy)
 }
 
 fn deadline(timeout_ms: u32) -> Option<Instant> {
@@ -936,6 +988,33 @@ fn client_policy(config: &StoreConfig) -> Result<ClientPolicy> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn timeouts_and_retries_map_to_the_batch_policy() {
+        let cfg = StoreConfig::from_json(
+            r#"{"project":"p","batch_total_timeout_ms":1500,"socket_timeout_ms":40,"max_retries":3}"#,
+        )
+        .unwrap();
+        let p = batch_policy(&cfg, None, "read").unwrap();
+        assert_eq!(p.base_policy.total_timeout, 1500);
+        assert_eq!(p.base_policy.socket_timeout, 40);
+        assert_eq!(p.base_policy.max_retries, 3);
+        // Unset socket timeout leaves the client default in place.
+        let default = StoreConfig::for_project("p");
+        let p = batch_policy(&default, None, "read").unwrap();
+        assert_eq!(
+            p.base_policy.socket_timeout,
+            BatchPolicy::default().base_policy.socket_timeout
+        );
+        assert_eq!(p.base_policy.max_retries, 2);
+        // A request deadline caps the total timeout; an expired one fails.
+        let soon = Instant::now() + Duration::from_millis(100);
+        let p = batch_policy(&cfg, Some(soon), "read").unwrap();
+        assert!(p.base_policy.total_timeout <= 100);
+        assert!(p.base_policy.socket_timeout <= p.base_policy.total_timeout);
+        let e = batch_policy(&cfg, Some(Instant::now()), "read").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+    }
 
     #[test]
     fn timestamps_round_trip_in_milliseconds() {

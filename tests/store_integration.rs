@@ -152,6 +152,21 @@ fn projection_returns_only_requested_features_in_requested_order() {
             Value::default()
         ]
     );
+    // A feature asked for twice fills both columns.
+    let resp = read(
+        &store,
+        vec![driver(4)],
+        &[(&fv, &["trips", "name", "trips"])],
+    )
+    .unwrap();
+    assert_eq!(
+        resp.views[0].rows[0].values,
+        vec![
+            val(Val::Int64Val(40)),
+            val(Val::StringVal("d4".into())),
+            val(Val::Int64Val(40))
+        ]
+    );
 }
 
 #[test]

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Core-store CI beyond `cargo test --workspace` (which already runs the unit,
+# golden-vector, test-server integration and Feast interop tests):
+#   - the README quickstart, checked for its table;
+#   - the codec benchmark built and run once in test mode.
+# Installs Feast's Python store for the interop tests when missing.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+if ! python3 - <<'PY' >/dev/null 2>&1
+import importlib.metadata as m
+assert m.version("feast") == "0.67.0" and m.version("aerospike") == "19.3.0"
+PY
+then
+  python3 -m pip install -q --disable-pip-version-check \
+    'feast[aerospike]==0.67.0' 'aerospike==19.3.0' 2>&1 | grep -v "Running pip as the 'root'" || true
+fi
+
+echo "== interop with Feast 0.67's Python store"
+cargo test -j2 --test interop
+
+echo "== quickstart"
+out=$(env -u FEAST_AEROSPIKE_HOSTS cargo run -j2 --release --example quickstart)
+echo "$out"
+grep -q "wrote 5 rows of driver_hourly_stats" <<<"$out"
+grep -Eq "^1001 +\| yes +\| 2024-01-01T00:00:00Z" <<<"$out"
+grep -Eq "^1006 +\| no " <<<"$out"
+
+echo "== codec benchmark (one pass, test mode)"
+cargo bench -j2 --bench codec -- --test
