@@ -11,6 +11,7 @@
  *
  * Usage: bench [--host H] [--port P] [--namespace NS] [--n N] [--threads T]
  *              [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]
+ *              [--timeout-ms T]
  * Each measurement runs R times; the table shows the median and [min-max].
  */
 #define _POSIX_C_SOURCE 200809L
@@ -123,9 +124,9 @@ static int values_equal(const Value *a, const Value *b) {
 
 static struct {
   const char *host, *ns;
-  int port, threads, repeat, warmup, iters, iters_1000;
+  int port, threads, repeat, warmup, iters, iters_1000, timeout_ms;
   int64_t n;
-} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 100000};
+} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 0, 100000};
 
 static fas_store *store;
 
@@ -265,6 +266,7 @@ static void write_chunk(const view_def *view, int64_t first, int64_t count) {
     fprintf(stderr, "bench: write_batch %s rows %" PRId64 "..: %zu failures, first: %s\n",
             view->view.name, first, resp->n_failures,
             resp->n_failures ? resp->failures[0]->message : "(rows_written mismatch)");
+    feast_aerospike__v1__write_batch_response__free_unpacked(resp, NULL);
     exit(1);
   }
   feast_aerospike__v1__write_batch_response__free_unpacked(resp, NULL);
@@ -460,7 +462,8 @@ static void cell(char *buf, size_t size, double *v, int n, const char *fmt) {
 static void usage(const char *argv0) {
   fprintf(stderr,
           "usage: %s [--host H] [--port P] [--namespace NS] [--n N] [--threads T]\n"
-          "          [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]\n",
+          "          [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]\n"
+          "          [--timeout-ms T]   (all client timeouts; default: the store's)\n",
           argv0);
   exit(2);
 }
@@ -479,6 +482,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--warmup")) opt.warmup = atoi(v);
     else if (!strcmp(a, "--iters")) opt.iters = atoi(v);
     else if (!strcmp(a, "--iters-1000")) opt.iters_1000 = atoi(v);
+    else if (!strcmp(a, "--timeout-ms")) opt.timeout_ms = atoi(v);
     else usage(argv[0]);
   }
   if (opt.n < 2000 || opt.threads < 1 || opt.threads > 64 || opt.repeat < 1 ||
@@ -500,10 +504,15 @@ int main(int argc, char **argv) {
   define_view(&narrow, "driver_narrow", TAG_NARROW, N_NARROW, NARROW_NAMES, NARROW_TYPES);
   define_view(&wide, "driver_wide", TAG_WIDE, N_WIDE, WIDE_NAME_PTRS, WIDE_TYPES);
 
-  char config[512];
+  char config[512], timeouts[160] = "";
+  if (opt.timeout_ms > 0)
+    snprintf(timeouts, sizeof timeouts,
+             ", \"read_timeout_ms\": %d, \"write_timeout_ms\": %d, "
+             "\"batch_total_timeout_ms\": %d",
+             opt.timeout_ms, opt.timeout_ms, opt.timeout_ms);
   snprintf(config, sizeof config,
-           "{\"project\": \"bench\", \"hosts\": [[\"%s\", %d]], \"namespace\": \"%s\"}",
-           opt.host, opt.port, opt.ns);
+           "{\"project\": \"bench\", \"hosts\": [[\"%s\", %d]], \"namespace\": \"%s\"%s}",
+           opt.host, opt.port, opt.ns, timeouts);
   FeastAerospike__V1__InitRequest init = FEAST_AEROSPIKE__V1__INIT_REQUEST__INIT;
   init.config_json = config;
   uint8_t init_buf[1024];

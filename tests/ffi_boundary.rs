@@ -156,3 +156,23 @@ fn error_accessors_and_frees_accept_null() {
         fas_store_free(ptr::null_mut());
     }
 }
+
+#[test]
+fn calling_from_inside_a_tokio_runtime_is_reported_not_unwound() {
+    // The exports block on the library's runtime; nesting that inside a
+    // runtime is a caller bug, and the boundary turns tokio's panic into a status.
+    let init = InitRequest {
+        config_json: r#"{"project": "p", "hosts": [["127.0.0.1", 1]]}"#.into(),
+    }
+    .encode_to_vec();
+    let status = feast_aerospike::runtime::runtime().block_on(async {
+        let mut store = SENTINEL as *mut FasStore;
+        let mut err: *mut FasError = ptr::null_mut();
+        let status = unsafe { fas_store_open(init.as_ptr(), init.len(), &mut store, &mut err) };
+        assert_eq!(store as usize, SENTINEL);
+        let e = unsafe { take_error(err) }.expect("error object");
+        assert!(e.message.contains("runtime"), "{}", e.message);
+        status
+    });
+    assert_eq!(status, FAS_ERR_PANIC);
+}
