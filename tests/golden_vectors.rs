@@ -63,25 +63,66 @@ fn entity_key(name: &str) -> EntityKey {
     }
 }
 
-#[test]
-fn entity_keys_v3_v2_and_digests_match_feast() {
+/// One golden entity key: v3 and v2 bytes and the record digest.
+fn check_entity_key(name: &str) {
     let g = golden();
-    let keys = g["entity_keys"].as_object().unwrap();
-    assert_eq!(keys.len(), 10);
-    for (name, want) in keys {
-        let key = entity_key(name);
-        let v3 = serialize_entity_key(&key, 3).unwrap();
-        assert_eq!(to_hex(&v3), want["v3_hex"].as_str().unwrap(), "{name} v3");
-        let v2 = serialize_entity_key(&key, 2).unwrap();
-        assert_eq!(to_hex(&v2), want["v2_hex"].as_str().unwrap(), "{name} v2");
-        let d = want["aerospike_digest_set_demo_latest_hex"]
-            .as_str()
-            .unwrap();
-        assert_eq!(to_hex(&digest("demo_latest", &v3)), d, "{name} digest");
-        // The client computes the same digest from the BLOB user key.
-        let k = aerospike::Key::new("feast", "demo_latest", AsValue::Blob(v3)).unwrap();
-        assert_eq!(to_hex(&k.digest()), d, "{name} client digest");
+    let want = &g["entity_keys"][name];
+    assert!(want.is_object(), "no golden entity key {name}");
+    let key = entity_key(name);
+    let v3 = serialize_entity_key(&key, 3).unwrap();
+    assert_eq!(to_hex(&v3), want["v3_hex"].as_str().unwrap(), "{name} v3");
+    let v2 = serialize_entity_key(&key, 2).unwrap();
+    assert_eq!(to_hex(&v2), want["v2_hex"].as_str().unwrap(), "{name} v2");
+    let d = want["aerospike_digest_set_demo_latest_hex"]
+        .as_str()
+        .unwrap();
+    assert_eq!(to_hex(&digest("demo_latest", &v3)), d, "{name} digest");
+    // The client computes the same digest from the BLOB user key.
+    let k = aerospike::Key::new("feast", "demo_latest", AsValue::Blob(v3)).unwrap();
+    assert_eq!(to_hex(&k.digest()), d, "{name} client digest");
+}
+
+macro_rules! golden_tests {
+    ($check:ident: $($test:ident => $name:literal),* $(,)?) => {
+        $(#[test] fn $test() { $check($name) })*
+    };
+}
+
+golden_tests! { check_entity_key:
+    entity_key_a_int64 => "A_int64_driver_id_1001",
+    entity_key_b_string => "B_string_customer_id_cust_42",
+    entity_key_c_composite => "C_composite_driver_id_1_int64__customer_id_5_string",
+    entity_key_d_bytes => "D_bytes_session_00_01_fe_ff",
+    entity_key_e_int32 => "E_int32_store_id_minus2",
+    entity_key_f_unix_timestamp => "F_unix_timestamp_ts_1700000000",
+    entity_key_g_int64_negative => "G_int64_id_minus1",
+    entity_key_h_utf8 => "H_utf8_name_e_acute",
+    entity_key_i_empty => "I_empty",
+    entity_key_j_entityless => "J_entityless___dummy_id_empty_string",
+}
+
+/// Every vector in the file has a test above or below.
+#[test]
+fn every_golden_vector_has_a_test() {
+    let g = golden();
+    for name in g["entity_keys"].as_object().unwrap().keys() {
+        entity_key(name);
     }
+    for name in g["feature_value_msgpack_inside_features_map"]
+        .as_object()
+        .unwrap()
+        .keys()
+    {
+        feature_case(name);
+    }
+    assert_eq!(g["entity_keys"].as_object().unwrap().len(), 10);
+    assert_eq!(
+        g["feature_value_msgpack_inside_features_map"]
+            .as_object()
+            .unwrap()
+            .len(),
+        18
+    );
 }
 
 /// The Feast value and declared type behind each golden feature vector.
@@ -137,20 +178,40 @@ fn feature_case(name: &str) -> (Value, Vt) {
     }
 }
 
-#[test]
-fn feature_values_encode_to_feast_bytes_and_decode_back() {
+/// One golden feature value: our encoding packs to Feast's bytes and reads
+/// back as the same Value.
+fn check_feature_value(name: &str) {
     let g = golden();
-    let vectors = g["feature_value_msgpack_inside_features_map"]
-        .as_object()
-        .unwrap();
-    assert_eq!(vectors.len(), 18);
-    for (name, want) in vectors {
-        let (value, ty) = feature_case(name);
-        let stored = encode_value(&value).unwrap();
-        assert_eq!(to_hex(&pack(&stored)), want.as_str().unwrap(), "{name}");
-        let back = decode_value(stored, ty as i32).unwrap();
-        assert_eq!(back, value, "{name} read back");
-    }
+    let want = g["feature_value_msgpack_inside_features_map"][name]
+        .as_str()
+        .unwrap_or_else(|| panic!("no golden feature vector {name}"))
+        .to_string();
+    let (value, ty) = feature_case(name);
+    let stored = encode_value(&value).unwrap();
+    assert_eq!(to_hex(&pack(&stored)), want, "{name}");
+    let back = decode_value(stored, ty as i32).unwrap();
+    assert_eq!(back, value, "{name} read back");
+}
+
+golden_tests! { check_feature_value:
+    value_int64_132 => "int64_132",
+    value_int64_neg1 => "int64_neg1",
+    value_int32_neg7 => "int32_neg7",
+    value_double => "double_4.91",
+    value_float => "float_0.1f",
+    value_string => "string_ab",
+    value_string_empty => "string_empty",
+    value_bytes => "bytes_00ff",
+    value_bool_true => "bool_true",
+    value_bool_false => "bool_false",
+    value_unset => "unset_null",
+    value_int64_list => "int64_list_1_2",
+    value_double_list => "double_list_1.5",
+    value_float_list => "float_list_0.1f",
+    value_string_list => "string_list_a_b",
+    value_bool_list => "bool_list_t_f",
+    value_bytes_list => "bytes_list_a",
+    value_int64_list_empty => "int64_list_empty",
 }
 
 /// The golden row: driver_stats {rating: 4.91, trips_last_7d: 132, name: "ab",

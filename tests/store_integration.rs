@@ -698,3 +698,40 @@ fn every_value_type_round_trips_through_the_server() {
         assert_eq!(&resp.views[0].rows[0].values[i], want, "{name}");
     }
 }
+
+#[test]
+fn views_sharing_a_set_cost_one_round_trip_per_chunk() {
+    // Every answer is delayed: the call time counts the round trips.
+    let server = server();
+    let store = connect(&server, r#""set_overrides":{"other":"other_set"}"#);
+    let views: Vec<FeatureView> = ["v1", "v2", "v3", "other"]
+        .iter()
+        .map(|n| view(n, &[("x", Vt::Int64)]))
+        .collect();
+    for fv in &views {
+        write(
+            &store,
+            fv,
+            (1..=3)
+                .map(|i| row(driver(i), &[("x", val(Val::Int64Val(i)))], 1))
+                .collect(),
+        );
+    }
+    let delay = Duration::from_millis(300);
+    server.set_delay(delay);
+    let keys: Vec<EntityKey> = (1..=3).map(driver).collect();
+    let timed = |vs: &[&FeatureView]| {
+        let req: Vec<(&FeatureView, &[&str])> = vs.iter().map(|v| (*v, &[][..])).collect();
+        let start = std::time::Instant::now();
+        let resp = read(&store, keys.clone(), &req).unwrap();
+        assert!(resp.views.iter().all(|v| v.rows.iter().all(|r| r.found)));
+        start.elapsed()
+    };
+    // Three views of one set: one round trip.
+    let one = timed(&[&views[0], &views[1], &views[2]]);
+    assert!(one >= delay && one < delay * 2, "one set took {one:?}");
+    // A view in another set adds exactly one more.
+    let two = timed(&[&views[0], &views[3], &views[1]]);
+    assert!(two >= delay * 2 && two < delay * 3, "two sets took {two:?}");
+    server.set_delay(Duration::ZERO);
+}
