@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"unsafe"
 
+	"github.com/feast-aerospike/feast-aerospike/bindings/go/pb"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -54,8 +55,9 @@ func (op operation) String() string {
 
 // callC runs one request/response function with the encoded request and, on
 // success, decodes the response straight out of the library's buffer into
-// resp before freeing it. proto.Unmarshal copies every bytes and string field,
-// so nothing in resp points into C memory afterwards.
+// resp before freeing it. Both decoders (proto.Unmarshal and decode.go) copy
+// every bytes and string field, so nothing in resp points into C memory
+// afterwards.
 func callC(h *C.fas_store, op operation, req []byte, resp proto.Message) error {
 	var reqPtr *C.uint8_t
 	if len(req) > 0 {
@@ -92,7 +94,13 @@ func callC(h *C.fas_store, op operation, req []byte, resp proto.Message) error {
 		return newError(op.String(), StatusInternal, -1, "response larger than the address space")
 	}
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(out)), int(outLen))
-	if err := proto.Unmarshal(buf, resp); err != nil {
+	var err error
+	if rr, ok := resp.(*pb.ReadResponse); ok {
+		err = unmarshalReadResponse(buf, rr)
+	} else {
+		err = proto.Unmarshal(buf, resp)
+	}
+	if err != nil {
 		return newError(op.String(), StatusInternal, -1, "cannot decode the library's response: "+err.Error())
 	}
 	return nil

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "FAIL:", err)
 			os.Exit(1)
 		}
-		server, err = testserverproc.Start(bin)
+		server, err = testserverproc.Start(bin, "--control")
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "FAIL: start the test server:", err)
 			os.Exit(1)

@@ -52,7 +52,7 @@ func BenchmarkGoSideOfRead(b *testing.B) {
 					}
 					_ = ABIVersion() // one cgo transition
 					var resp pb.ReadResponse
-					if err := proto.Unmarshal(canned, &resp); err != nil {
+					if err := unmarshalReadResponse(canned, &resp); err != nil {
 						b.Fatal(err)
 					}
 					if err := checkReadShape(req, &resp); err != nil {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # CI for the Go binding (bindings/go): builds the Rust library and the test
 # server, checks the generated protobuf code is current, then gofmt, go vet,
-# go test -race, the debug-GC run (GOGC=1, -tags fas_debug_gc), a dynamic-link
-# run, the Feast compatibility module (duplicate registration + adapter) and
+# go test -race, the debug-GC run (GOGC=1, -tags fas_debug_gc), dynamic- and
+# external-link runs, the Feast compatibility module (duplicate registration + adapter) and
 # one pass over every benchmark. Runs from any directory; installs what it
 # lacks (protoc, protoc-gen-go, Feast's Python package) idempotently.
 set -euo pipefail
@@ -66,6 +66,11 @@ GOGC=1 go test -tags fas_debug_gc -count=1 ./...
 
 step "dynamic linking (-tags fas_dynamic)"
 go test -tags fas_dynamic -count=1 -run 'TestABIVersionMatchesHeader|TestRoundTripEveryCommonKind' .
+
+step "external linking (-tags fas_external, library named by CGO_LDFLAGS)"
+lib="$root/target/release"
+CGO_LDFLAGS="-L$lib -lfeast_aerospike -Wl,-rpath,$lib" \
+  go test -tags fas_external -count=1 -run 'TestABIVersionMatchesHeader|TestRoundTripEveryCommonKind' .
 
 step "benchmarks compile and run once"
 FAS_BENCH_N=2000 go test -run '^$' -bench . -benchtime 1x -count=1 . >/dev/null

@@ -1,0 +1,271 @@
+// A direct decoder for ReadResponse, the one message whose size grows with
+// entities x features. protobuf-go's generic Unmarshal decodes oneof fields
+// through reflection (about 250 ns per feature value); this decoder builds
+// the common scalar values directly and allocates a row's values in one
+// block. Anything it does not handle exactly (other value kinds, unknown
+// fields, unusual encodings) falls back to proto.Unmarshal, so the result is
+// always what proto.Unmarshal would produce; decode_test.go checks that.
+package feastaerospike
+
+import (
+	"errors"
+	"math"
+	"unicode/utf8"
+
+	"github.com/feast-aerospike/feast-aerospike/bindings/go/pb"
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/types/known/timestamppb"
+)
+
+// errSlowPath means: decode this with proto.Unmarshal instead.
+var errSlowPath = errors.New("not handled by the fast decoder")
+
+// unmarshalReadResponse decodes buf into resp (which must be empty).
+func unmarshalReadResponse(buf []byte, resp *pb.ReadResponse) error {
+	var d readDecoder
+	if err := d.response(buf, resp); err == nil {
+		return nil
+	}
+	proto.Reset(resp)
+	return proto.Unmarshal(buf, resp)
+}
+
+// readDecoder hands out oneof wrappers from slabs, so a response with
+// thousands of doubles costs a few allocations instead of thousands.
+type readDecoder struct {
+	doubles                  []pb.Value_DoubleVal
+	int64s                   []pb.Value_Int64Val
+	strings                  []pb.Value_StringVal
+	doubleN, int64N, stringN int
+}
+
+// take returns the next element of *slab, refilling it with a block twice
+// the previous one (16 to 512 elements), so small responses stay small.
+func take[T any](slab *[]T, last *int) *T {
+	if len(*slab) == 0 {
+		*last = min(max(2**last, 16), 512)
+		*slab = make([]T, *last)
+	}
+	p := &(*slab)[0]
+	*slab = (*slab)[1:]
+	return p
+}
+
+func (d *readDecoder) response(b []byte, resp *pb.ReadResponse) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || num != 1 || typ != protowire.BytesType {
+			return errSlowPath
+		}
+		b = b[n:]
+		m, n := protowire.ConsumeBytes(b)
+		if n < 0 {
+			return errSlowPath
+		}
+		b = b[n:]
+		v := &pb.ViewResult{}
+		if err := d.viewResult(m, v); err != nil {
+			return err
+		}
+		resp.Views = append(resp.Views, v)
+	}
+	return nil
+}
+
+func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || typ != protowire.BytesType {
+			return errSlowPath
+		}
+		b = b[n:]
+		m, n := protowire.ConsumeBytes(b)
+		if n < 0 {
+			return errSlowPath
+		}
+		b = b[n:]
+		switch num {
+		case 1:
+			if !utf8.Valid(m) {
+				return errSlowPath
+			}
+			v.FeatureView = string(m)
+		case 2:
+			if !utf8.Valid(m) {
+				return errSlowPath
+			}
+			v.FeatureNames = append(v.FeatureNames, string(m))
+		case 3:
+			row := &pb.EntityRow{}
+			if err := d.entityRow(m, row, len(v.FeatureNames)); err != nil {
+				return err
+			}
+			v.Rows = append(v.Rows, row)
+		default:
+			return errSlowPath
+		}
+	}
+	return nil
+}
+
+func (d *readDecoder) entityRow(b []byte, row *pb.EntityRow, sizeHint int) error {
+	var block []pb.Value
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			return errSlowPath
+		}
+		b = b[n:]
+		switch {
+		case num == 1 && typ == protowire.VarintType:
+			x, n := protowire.ConsumeVarint(b)
+			if n < 0 {
+				return errSlowPath
+			}
+			b = b[n:]
+			row.Found = x != 0
+		case num == 2 && typ == protowire.BytesType && row.EventTimestamp == nil:
+			m, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return errSlowPath
+			}
+			b = b[n:]
+			ts, err := timestamp(m)
+			if err != nil {
+				return err
+			}
+			row.EventTimestamp = ts
+		case num == 3 && typ == protowire.BytesType:
+			m, n := protowire.ConsumeBytes(b)
+			if n < 0 {
+				return errSlowPath
+			}
+			b = b[n:]
+			if len(block) == 0 {
+				block = make([]pb.Value, max(sizeHint, 1))
+				if row.Values == nil {
+					row.Values = make([]*pb.Value, 0, sizeHint)
+				}
+			}
+			v := &block[0]
+			block = block[1:]
+			if err := d.value(m, v); err != nil {
+				return err
+			}
+			row.Values = append(row.Values, v)
+		default:
+			return errSlowPath
+		}
+	}
+	return nil
+}
+
+func timestamp(b []byte) (*timestamppb.Timestamp, error) {
+	ts := &timestamppb.Timestamp{}
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || typ != protowire.VarintType || (num != 1 && num != 2) {
+			return nil, errSlowPath
+		}
+		b = b[n:]
+		x, n := protowire.ConsumeVarint(b)
+		if n < 0 {
+			return nil, errSlowPath
+		}
+		b = b[n:]
+		if num == 1 {
+			ts.Seconds = int64(x)
+		} else {
+			ts.Nanos = int32(x)
+		}
+	}
+	return ts, nil
+}
+
+// value decodes the scalar kinds; a Value with any other field, or more than
+// one field, is left to proto.Unmarshal (merge rules for repeated oneof
+// fields are not worth copying here).
+func (d *readDecoder) value(b []byte, v *pb.Value) error {
+	if len(b) == 0 {
+		return nil // a Value with no field set: a feature the record lacks
+	}
+	num, typ, n := protowire.ConsumeTag(b)
+	if n < 0 {
+		return errSlowPath
+	}
+	rest := b[n:]
+	var used int
+	switch {
+	case num == 5 && typ == protowire.Fixed64Type:
+		x, n := protowire.ConsumeFixed64(rest)
+		if n < 0 {
+			return errSlowPath
+		}
+		used = n
+		w := take(&d.doubles, &d.doubleN)
+		w.DoubleVal = math.Float64frombits(x)
+		v.Val = w
+	case num == 4 && typ == protowire.VarintType:
+		x, n := protowire.ConsumeVarint(rest)
+		if n < 0 {
+			return errSlowPath
+		}
+		used = n
+		w := take(&d.int64s, &d.int64N)
+		w.Int64Val = int64(x)
+		v.Val = w
+	case num == 2 && typ == protowire.BytesType:
+		m, n := protowire.ConsumeBytes(rest)
+		if n < 0 || !utf8.Valid(m) {
+			return errSlowPath
+		}
+		used = n
+		w := take(&d.strings, &d.stringN)
+		w.StringVal = string(m)
+		v.Val = w
+	case num == 7 && typ == protowire.VarintType:
+		x, n := protowire.ConsumeVarint(rest)
+		if n < 0 {
+			return errSlowPath
+		}
+		used = n
+		v.Val = &pb.Value_BoolVal{BoolVal: x != 0}
+	case num == 6 && typ == protowire.Fixed32Type:
+		x, n := protowire.ConsumeFixed32(rest)
+		if n < 0 {
+			return errSlowPath
+		}
+		used = n
+		v.Val = &pb.Value_FloatVal{FloatVal: math.Float32frombits(x)}
+	case num == 3 && typ == protowire.VarintType:
+		x, n := protowire.ConsumeVarint(rest)
+		if n < 0 {
+			return errSlowPath
+		}
+		used = n
+		v.Val = &pb.Value_Int32Val{Int32Val: int32(x)}
+	case num == 8 && typ == protowire.VarintType:
+		x, n := protowire.ConsumeVarint(rest)
+		if n < 0 {
+			return errSlowPath
+		}
+		used = n
+		v.Val = &pb.Value_UnixTimestampVal{UnixTimestampVal: int64(x)}
+	case num == 1 && typ == protowire.BytesType:
+		m, n := protowire.ConsumeBytes(rest)
+		if n < 0 {
+			return errSlowPath
+		}
+		used = n
+		v.Val = &pb.Value_BytesVal{BytesVal: append([]byte{}, m...)}
+	default:
+		return proto.Unmarshal(b, v)
+	}
+	if len(rest) != used {
+		// More than one field: let the generic decoder apply the merge rules.
+		v.Val = nil
+		return proto.Unmarshal(b, v)
+	}
+	return nil
+}
