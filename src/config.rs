@@ -193,6 +193,26 @@ struct RawConfig {
     client_kwargs: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
+/// For well-formed JSON that does not fit the config's shape (a string where a
+/// number belongs, ...), the first key whose value is at fault and serde's
+/// reason. The reason never echoes a password.
+fn offending_key(json: &str) -> Option<(String, String)> {
+    let serde_json::Value::Object(map) = serde_json::from_str(json).ok()? else {
+        return None;
+    };
+    map.into_iter().find_map(|(key, value)| {
+        let secret = key == "password";
+        let single = serde_json::Value::Object([(key.clone(), value)].into_iter().collect());
+        let err = serde_json::from_value::<RawConfig>(single).err()?;
+        let detail = if secret {
+            "must be a string".to_string()
+        } else {
+            err.to_string()
+        };
+        Some((key, detail))
+    })
+}
+
 impl StoreConfig {
     /// Parse the online-store block of feature_store.yaml (as JSON).
     pub fn from_json(json: &str) -> Result<Self> {
@@ -201,6 +221,10 @@ impl StoreConfig {
             if msg.contains("unknown field") {
                 // serde's own list is partial for renamed fields; give ours.
                 Error::config(format!("{msg}; valid keys are: {}", VALID_KEYS.join(", ")))
+            } else if let Some((key, detail)) = offending_key(json) {
+                Error::config(format!(
+                    "invalid store configuration: key {key:?}: {detail}"
+                ))
             } else {
                 Error::config(format!("invalid store configuration JSON: {msg}"))
             }
@@ -585,6 +609,15 @@ mod tests {
     }
 
     #[test]
+    fn a_mistyped_value_names_its_key_but_never_echoes_a_password() {
+        let e = StoreConfig::from_json(r#"{"project":"p","user":"u","password":987654321}"#)
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Config);
+        assert!(e.message().contains("\"password\""), "{e}");
+        assert!(!e.message().contains("987654321"), "{e}");
+    }
+
+    #[test]
     fn invalid_values_are_clear_errors() {
         for (json, needle) in [
             (r#"{"project":"p","hosts":[]}"#, "at least one"),
@@ -627,6 +660,11 @@ mod tests {
                 "client_kwargs",
             ),
             (r#"{"project":"p","type":"redis"}"#, "type"),
+            (
+                r#"{"project":"p","batch_max_records":"many"}"#,
+                "key \"batch_max_records\": invalid type: string \"many\"",
+            ),
+            (r#"{"project":"p","hosts":"localhost"}"#, "key \"hosts\""),
             (r#"{"project":"p","tls":{"capath":"/x"}}"#, "capath"),
             (r#"{}"#, "project"),
             (r#"not json"#, "JSON"),
