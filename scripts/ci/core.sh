@@ -2,7 +2,8 @@
 # Core-store CI beyond `cargo test --workspace` (which already runs the unit,
 # golden-vector, test-server integration and Feast interop tests):
 #   - the README quickstart, checked for its table;
-#   - the codec benchmark built and run once in test mode.
+#   - the codec benchmark built and run once in test mode;
+#   - the bare-crate baseline benchmark, one small run.
 # Also installs Feast's Python store, which `cargo test --test interop` (run
 # by `cargo test --workspace`) needs, when it is missing.
 set -euo pipefail
@@ -26,3 +27,6 @@ grep -Eq "^1006 +\| no " <<<"$out"
 
 echo "== codec benchmark (one pass, test mode)"
 cargo bench -j2 --bench codec -- --test
+
+echo "== bare aerospike crate baseline (small smoke run on its own test server)"
+cargo run -j2 --release --example bare_client_bench -- --n 2000 --repeat 1
