@@ -5,6 +5,9 @@
 //!
 //! Run: `cargo bench --bench codec` (results in docs/benchmarks.md, ## Codec).
 
+#[path = "support/workload.rs"]
+mod workload;
+
 use aerospike::Value as AsValue;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use feast_aerospike::layout;
@@ -12,36 +15,9 @@ use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::value_type::Enum as Vt;
 use feast_aerospike::proto::v1::*;
 use feast_aerospike::store::{encode_row_features, ms_to_timestamp, timestamp_to_ms, ViewPlan};
+use workload::{base36, h, unit_f64, EPOCH_2024_MS};
 
-const SEED: u64 = 20240101;
 const ROWS: usize = 1000;
-const EPOCH_2024_MS: i64 = 1_704_067_200_000;
-
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn h(tag: u64, id: u64, feature: u64) -> u64 {
-    splitmix64(SEED + (tag << 40) + (id << 8) + feature)
-}
-
-fn unit_f64(h: u64) -> f64 {
-    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-fn base36(mut h: u64) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    (0..12)
-        .map(|_| {
-            let c = ALPHABET[(h % 36) as usize] as char;
-            h /= 36;
-            c
-        })
-        .collect()
-}
 
 fn val(v: Val) -> Value {
     Value { val: Some(v) }

@@ -12,6 +12,9 @@
 //! Without `--port` it starts the repository's test server in this process
 //! (a test double of the Aerospike wire protocol, not Aerospike).
 
+#[path = "../benches/support/workload.rs"]
+mod workload;
+
 use std::time::Instant;
 
 use aerospike::{
@@ -23,41 +26,14 @@ use feast_aerospike::layout::{self, ViewOp};
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::{EntityKey, Value};
 use feast_aerospike_testserver::{ServerConfig, TestServer};
+use workload::{base36, h, splitmix64, unit_f64, EPOCH_2024_MS, SEED};
 
 const NAMESPACE: &str = "feast";
 const SET: &str = "bench_latest";
-const SEED: u64 = 20_240_101;
-const EPOCH_2024_MS: i64 = 1_704_067_200_000;
 const NARROW: &str = "driver_narrow";
 const WIDE: &str = "driver_wide";
 const PROJECTED: [&str; 5] = ["w003", "w017", "w042", "w068", "w091"];
 const WARMUP: usize = 10;
-
-fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
-fn h(tag: u64, id: u64, feature: u64) -> u64 {
-    splitmix64(SEED + (tag << 40) + (id << 8) + feature)
-}
-
-fn unit(h: u64) -> f64 {
-    (h >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
-}
-
-fn base36(mut h: u64) -> String {
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    (0..12)
-        .map(|_| {
-            let c = ALPHABET[(h % 36) as usize] as char;
-            h /= 36;
-            c
-        })
-        .collect()
-}
 
 /// One NARROW row, in key order as the store sends it (BENCHMARK.md's
 /// feature index decides the value, the name decides the position).
@@ -67,9 +43,9 @@ fn narrow_features(id: u64) -> IndexMap<AsValue, AsValue> {
         ("i64_0", AsValue::Int((hv(0) % 1000) as i64)),
         ("i64_1", AsValue::Int((hv(1) % (1 << 32)) as i64)),
         ("i64_2", AsValue::Int(hv(2) as i64)),
-        ("f64_0", AsValue::from(unit(hv(3)))),
-        ("f64_1", AsValue::from(unit(hv(4)))),
-        ("f64_2", AsValue::from(unit(hv(5)))),
+        ("f64_0", AsValue::from(unit_f64(hv(3)))),
+        ("f64_1", AsValue::from(unit_f64(hv(4)))),
+        ("f64_2", AsValue::from(unit_f64(hv(5)))),
         ("str_0", AsValue::String(base36(hv(6)))),
         ("str_1", AsValue::String(base36(hv(7)))),
         ("bool_0", AsValue::Bool(hv(8) & 1 == 1)),
@@ -91,7 +67,7 @@ fn wide_features(id: u64) -> IndexMap<AsValue, AsValue> {
         .map(|i| {
             (
                 AsValue::String(format!("w{i:03}")),
-                AsValue::from(unit(h(2, id, i))),
+                AsValue::from(unit_f64(h(2, id, i))),
             )
         })
         .collect()
