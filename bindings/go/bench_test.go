@@ -189,12 +189,25 @@ func (l latencies) report(b *testing.B, entitiesPerCall int) {
 	b.ReportMetric(float64(entitiesPerCall*len(l))/total.Seconds(), "entities/s")
 }
 
-func warmUp(b *testing.B, call func() error) {
+// measureLatency runs BENCHMARK.md's 10 warm-up calls, then times b.N calls
+// and reports their latency percentiles for `entities` entities per call.
+func measureLatency(b *testing.B, entities int, call func() error) {
 	for i := 0; i < 10; i++ {
 		if err := call(); err != nil {
 			b.Fatal(err)
 		}
 	}
+	lat := make(latencies, 0, b.N)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if err := call(); err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	b.StopTimer()
+	lat.report(b, entities)
 }
 
 func BenchmarkRead(b *testing.B) {
@@ -211,18 +224,7 @@ func BenchmarkRead(b *testing.B) {
 					}
 					return err
 				}
-				warmUp(b, read)
-				lat := make(latencies, 0, b.N)
-				b.ResetTimer()
-				for i := 0; i < b.N; i++ {
-					start := time.Now()
-					if err := read(); err != nil {
-						b.Fatal(err)
-					}
-					lat = append(lat, time.Since(start))
-				}
-				b.StopTimer()
-				lat.report(b, size)
+				measureLatency(b, size, read)
 			})
 		}
 	}
@@ -236,18 +238,7 @@ func BenchmarkReadProjected(b *testing.B) {
 		_, err := s.Read(ctx, wideView, stream.batch(0, 100, n), wideProjection)
 		return err
 	}
-	warmUp(b, read)
-	lat := make(latencies, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		if err := read(); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(start))
-	}
-	b.StopTimer()
-	lat.report(b, 100)
+	measureLatency(b, 100, read)
 }
 
 // BenchmarkReadMissing: batch 100, every other id absent; checks the answer.
@@ -272,18 +263,7 @@ func BenchmarkReadMissing(b *testing.B) {
 		}
 		return nil
 	}
-	warmUp(b, read)
-	lat := make(latencies, 0, b.N)
-	b.ResetTimer()
-	for i := 0; i < b.N; i++ {
-		start := time.Now()
-		if err := read(); err != nil {
-			b.Fatal(err)
-		}
-		lat = append(lat, time.Since(start))
-	}
-	b.StopTimer()
-	lat.report(b, 100)
+	measureLatency(b, 100, read)
 }
 
 // BenchmarkOnlineRead: the Feast-shaped read of all NARROW features plus the
@@ -308,18 +288,7 @@ func BenchmarkOnlineRead(b *testing.B) {
 				}
 				return err
 			}
-			warmUp(b, read)
-			lat := make(latencies, 0, b.N)
-			b.ResetTimer()
-			for i := 0; i < b.N; i++ {
-				start := time.Now()
-				if err := read(); err != nil {
-					b.Fatal(err)
-				}
-				lat = append(lat, time.Since(start))
-			}
-			b.StopTimer()
-			lat.report(b, size)
+			measureLatency(b, size, read)
 		})
 	}
 }
