@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system and Python packages the tests need. Idempotent.
 set -euo pipefail
-apt_pkgs=(protobuf-compiler libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev valgrind pkg-config)
+apt_pkgs=(protobuf-compiler libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev valgrind pkg-config iproute2 util-linux)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -11,4 +11,7 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 python3 -m pip install -q --disable-pip-version-check \
-  'feast[aerospike]==0.67.0' 'aerospike==19.3.0' pytest 2>&1 | grep -v "Running pip as the 'root'" || true
+  'feast[aerospike]==0.67.0' 'aerospike==19.3.0' 'grpcio==1.76.0' pytest 2>&1 | grep -v "Running pip as the 'root'" || true
+# feast-go: Feast's Go feature server source, its Go modules and protoc
+# plugins (Go module proxy), into ~/.cache/feast-aerospike; idempotent.
+bash "$(dirname "$0")/../bindings/go/feastserver/build.sh" fetch
