@@ -239,14 +239,12 @@ func (a *AerospikeOnlineStore) OnlineRead(ctx context.Context, entityKeys []*typ
 		}
 		features := make([]FeatureData, len(row))
 		for j, fd := range row {
-			var value types.Value
-			if err := aerospikeConvert(fd.Value, &value); err != nil {
-				return nil, fmt.Errorf("value of %s:%s: %w", fd.Reference.FeatureViewName, fd.Reference.FeatureName, err)
-			}
 			features[j] = FeatureData{
 				Reference: serving.FeatureReferenceV2{FeatureViewName: fd.Reference.FeatureViewName, FeatureName: fd.Reference.FeatureName},
 				Timestamp: timestamp.Timestamp{Seconds: fd.Timestamp.GetSeconds(), Nanos: fd.Timestamp.GetNanos()},
-				Value:     types.Value{Val: value.Val},
+			}
+			if err := aerospikeSetValue(&features[j].Value, fd.Value); err != nil {
+				return nil, fmt.Errorf("value of %s:%s: %w", fd.Reference.FeatureViewName, fd.Reference.FeatureName, err)
 			}
 		}
 		out[i] = features
@@ -269,6 +267,36 @@ func (a *AerospikeOnlineStore) aerospikeKnownViews() []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// aerospikeSetValue sets dst to the Feast Value equal to v: scalars directly
+// (the common case), anything else through the shared wire format.
+func aerospikeSetValue(dst *types.Value, v *pb.Value) error {
+	switch x := v.GetVal().(type) {
+	case *pb.Value_Int64Val:
+		dst.Val = &types.Value_Int64Val{Int64Val: x.Int64Val}
+	case *pb.Value_DoubleVal:
+		dst.Val = &types.Value_DoubleVal{DoubleVal: x.DoubleVal}
+	case *pb.Value_StringVal:
+		dst.Val = &types.Value_StringVal{StringVal: x.StringVal}
+	case *pb.Value_Int32Val:
+		dst.Val = &types.Value_Int32Val{Int32Val: x.Int32Val}
+	case *pb.Value_FloatVal:
+		dst.Val = &types.Value_FloatVal{FloatVal: x.FloatVal}
+	case *pb.Value_BoolVal:
+		dst.Val = &types.Value_BoolVal{BoolVal: x.BoolVal}
+	case *pb.Value_BytesVal:
+		dst.Val = &types.Value_BytesVal{BytesVal: x.BytesVal}
+	case *pb.Value_UnixTimestampVal:
+		dst.Val = &types.Value_UnixTimestampVal{UnixTimestampVal: x.UnixTimestampVal}
+	case *pb.Value_NullVal:
+		dst.Val = &types.Value_NullVal{NullVal: types.Null(x.NullVal)}
+	case nil:
+		dst.Val = nil
+	default:
+		return aerospikeConvert(v, dst)
+	}
+	return nil
 }
 
 // aerospikeConvert moves a message between Feast's generated package and the

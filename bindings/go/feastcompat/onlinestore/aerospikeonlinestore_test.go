@@ -273,3 +273,27 @@ func testServer(t *testing.T) string {
 	fields := strings.Fields(line)
 	return fields[len(fields)-1]
 }
+
+// The direct scalar conversion gives exactly what the wire-format conversion
+// gives, for every kind it handles and one it does not.
+func TestAerospikeSetValueMatchesTheWireConversion(t *testing.T) {
+	for _, v := range []*pb.Value{
+		{Val: &pb.Value_Int64Val{Int64Val: -1 << 62}}, {Val: &pb.Value_DoubleVal{DoubleVal: 0.1}},
+		{Val: &pb.Value_StringVal{StringVal: "ü"}}, {Val: &pb.Value_Int32Val{Int32Val: -3}},
+		{Val: &pb.Value_FloatVal{FloatVal: 1.5}}, {Val: &pb.Value_BoolVal{BoolVal: true}},
+		{Val: &pb.Value_BytesVal{BytesVal: []byte{0, 255}}}, {Val: &pb.Value_UnixTimestampVal{UnixTimestampVal: 1700000000}},
+		{Val: &pb.Value_NullVal{}}, {},
+		{Val: &pb.Value_StringListVal{StringListVal: &pb.StringList{Val: []string{"a", ""}}}},
+	} {
+		var direct, wire types.Value
+		if err := aerospikeSetValue(&direct, v); err != nil {
+			t.Fatal(err)
+		}
+		if err := aerospikeConvert(v, &wire); err != nil {
+			t.Fatal(err)
+		}
+		if !proto.Equal(&direct, &wire) {
+			t.Errorf("%v: direct %v, wire %v", v, &direct, &wire)
+		}
+	}
+}
