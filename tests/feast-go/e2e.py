@@ -46,7 +46,7 @@ failures = []
 # exact shape described; bindings/go/README.md lists them too.
 KNOWN_DIFFERENCES = {
     "feature-order": "Python orders a view's features by set iteration "
-    "(sdk/python/feast/utils.py _group_feature_refs: views_features = defaultdict(set)); "
+    "(Python 0.67 feast/utils.py:759 _group_feature_refs: views_features = defaultdict(set)); "
     "Go keeps the requested order (checked here instead)",
     "entity-order": "Go orders the entity columns by Go map iteration "
     "(go/internal/feast/onlineserving/serving.go:472 EntitiesToFeatureVectors: range entityColumns)",
