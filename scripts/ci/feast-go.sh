@@ -16,10 +16,11 @@ root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 step() { echo "--- [feast-go] $* ($(date -u +%H:%M:%S))"; }
 
-step "cargo build --release (library, test server)"
+step "cargo build --release --lib, cargo build -p feast-aerospike-testserver"
+# The same two builds as the go part, so in a full run both are no-ops.
 cargo build --release -j2 --lib
-cargo build --release -j2 -p feast-aerospike-testserver
-testserver="$root/target/release/feast-aerospike-testserver"
+cargo build -j2 -p feast-aerospike-testserver
+testserver="$root/target/debug/feast-aerospike-testserver"
 
 step "gofmt (adapter)"
 unformatted="$(gofmt -l bindings/go/feastcompat/onlinestore)"
