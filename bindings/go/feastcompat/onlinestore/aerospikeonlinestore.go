@@ -158,6 +158,21 @@ func aerospikeIntegralNumbers(v interface{}) interface{} {
 func (a *AerospikeOnlineStore) sync() error {
 	a.syncMu.Lock()
 	defer a.syncMu.Unlock()
+	return a.syncLocked()
+}
+
+// syncIfOlder syncs unless another caller did since `before` (concurrent
+// reads that all saw a stale catalog sync it once).
+func (a *AerospikeOnlineStore) syncIfOlder(before int64) error {
+	a.syncMu.Lock()
+	defer a.syncMu.Unlock()
+	if a.syncedAt.Load() > before {
+		return nil
+	}
+	return a.syncLocked()
+}
+
+func (a *AerospikeOnlineStore) syncLocked() error {
 	fvs, err := a.views.ListFeatureViews(a.project)
 	if err != nil {
 		return fmt.Errorf("aerospike online store: list feature views: %w", err)
@@ -193,9 +208,10 @@ func aerospikeFeatureView(fv *model.FeatureView) fas.FeatureView {
 // sync, or when a read names a view the catalog does not know (at most once
 // per aerospikeMissResync).
 func (a *AerospikeOnlineStore) ensureViews(featureViewNames []string) error {
-	since := time.Duration(time.Now().UnixNano() - a.syncedAt.Load())
+	syncedAt := a.syncedAt.Load()
+	since := time.Duration(time.Now().UnixNano() - syncedAt)
 	if a.resyncEvery > 0 && since >= a.resyncEvery {
-		return a.sync()
+		return a.syncIfOlder(syncedAt)
 	}
 	known := *a.known.Load()
 	prev := ""
@@ -208,7 +224,7 @@ func (a *AerospikeOnlineStore) ensureViews(featureViewNames []string) error {
 			if since < aerospikeMissResync {
 				return nil // recently synced: the library infers this view's types
 			}
-			return a.sync()
+			return a.syncIfOlder(syncedAt)
 		}
 	}
 	return nil

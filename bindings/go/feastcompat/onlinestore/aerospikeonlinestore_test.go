@@ -297,3 +297,31 @@ func TestAerospikeSetValueMatchesTheWireConversion(t *testing.T) {
 		}
 	}
 }
+
+// A view whose declared types change in the registry is re-registered once
+// the registry's cache TTL has passed.
+func TestAerospikeReRegistersAfterTheRegistryTTL(t *testing.T) {
+	addr := testServer(t)
+	writeTyped(t, addr, "changing")
+	host, port := splitAddr(t, addr)
+	asInt64 := map[string]types.ValueType_Enum{}
+	for k, v := range typedFeatures {
+		asInt64[k] = v
+	}
+	asInt64["i32"] = types.ValueType_INT64
+	views := &fakeViews{fvs: []*core.FeatureView{featureViewProto("changing", asInt64)}}
+	s, err := newAerospikeOnlineStore("proj", 3, map[string]interface{}{"hosts": []interface{}{[]interface{}{host, float64(port)}}}, views, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Destruct()
+	if got := readTyped(t, s, "changing")["i32"]; got.GetInt64Val() != -5 {
+		t.Fatalf("declared INT64: got %v", got)
+	}
+	views.fvs = []*core.FeatureView{featureViewProto("changing", typedFeatures)}
+	if got := readTyped(t, s, "changing")["i32"]; got.GetInt64Val() != -5 {
+		t.Fatalf("within the TTL the old declaration holds: got %v", got)
+	}
+	s.syncedAt.Store(time.Now().Add(-time.Hour).UnixNano())
+	wantDeclaredTypes(t, readTyped(t, s, "changing"))
+}
