@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Regenerates include/feast_aerospike.h from src/ffi/ with the pinned cbindgen.
-#   scripts/gen-header.sh          write the header
-#   scripts/gen-header.sh --check  fail (showing the diff) when the committed
+# Regenerates include/feast_aerospike.h from src/ffi/ with the pinned cbindgen,
+# and its copy inside the Go module (bindings/go/feast_aerospike.h, so the
+# module builds outside this repository).
+#   scripts/gen-header.sh          write both headers
+#   scripts/gen-header.sh --check  fail (showing the diff) when either committed
 #                                  header differs from a fresh generation
 # Only src/ffi/ is parsed (source-file mode follows its `mod` declarations), so
 # public items elsewhere in the crate never leak into the C header.
@@ -14,17 +16,21 @@ if [ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen $CBINDGEN_VERSION"
   cargo install --quiet --locked "cbindgen@$CBINDGEN_VERSION"
 fi
 
-header=include/feast_aerospike.h
+headers=(include/feast_aerospike.h bindings/go/feast_aerospike.h)
 if [ "${1:-}" = "--check" ]; then
   fresh=$(mktemp)
   trap 'rm -f "$fresh"' EXIT
   cbindgen --quiet --config cbindgen.toml --output "$fresh" src/ffi/mod.rs
-  if ! diff -u "$header" "$fresh"; then
-    echo "$header is stale: run scripts/gen-header.sh and commit the result" >&2
-    exit 1
-  fi
-  echo "$header is up to date"
+  for header in "${headers[@]}"; do
+    if ! diff -u "$header" "$fresh"; then
+      echo "$header is stale: run scripts/gen-header.sh and commit the result" >&2
+      exit 1
+    fi
+    echo "$header is up to date"
+  done
 else
-  cbindgen --quiet --config cbindgen.toml --output "$header" src/ffi/mod.rs
-  echo "wrote $header"
+  for header in "${headers[@]}"; do
+    cbindgen --quiet --config cbindgen.toml --output "$header" src/ffi/mod.rs
+    echo "wrote $header"
+  done
 fi

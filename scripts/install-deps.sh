@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the system and Python packages the tests need. Idempotent.
 set -euo pipefail
-apt_pkgs=(protobuf-compiler libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev valgrind pkg-config iproute2 util-linux patch)
+apt_pkgs=(protobuf-compiler libprotobuf-dev protobuf-c-compiler libprotobuf-c-dev valgrind pkg-config
+  cmake openjdk-17-jdk-headless iproute2 util-linux patch)
 missing=()
 for p in "${apt_pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

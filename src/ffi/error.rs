@@ -51,6 +51,16 @@ impl FasError {
         )
     }
 
+    /// The Aerospike result code, or -1 (what `fas_error_result_code` answers).
+    pub(crate) fn result_code(&self) -> i32 {
+        self.result_code
+    }
+
+    /// The message (what `fas_error_message` answers).
+    pub(crate) fn message(&self) -> &CStr {
+        &self.message
+    }
+
     pub(crate) fn invalid_argument(op: &str, what: impl std::fmt::Display) -> Self {
         Self::new(FAS_ERR_INVALID_ARGUMENT, format!("{op}: {what}"))
     }
