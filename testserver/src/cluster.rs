@@ -50,6 +50,8 @@ pub struct ClusterConfig {
     /// port; port P: node i listens on P + i. `node_id` is replaced per
     /// node.
     pub server: ServerConfig,
+    /// A TLS port on every node beside the plain one (`None`: plain only).
+    pub tls: Option<crate::tls::TlsConfig>,
 }
 
 impl Default for ClusterConfig {
@@ -58,6 +60,7 @@ impl Default for ClusterConfig {
             nodes: 3,
             replication_factor: 2,
             server: ServerConfig::default(),
+            tls: None,
         }
     }
 }
@@ -66,6 +69,7 @@ impl Default for ClusterConfig {
 struct Member {
     node_id: String,
     addr: SocketAddr,
+    tls_addr: Option<SocketAddr>,
     alive: bool,
     seed: u64,
 }
@@ -82,6 +86,8 @@ struct MapState {
 pub struct Membership {
     state: RwLock<MapState>,
     replication_factor: usize,
+    /// The name every node's certificate carries (`peers-tls-*`).
+    tls_name: Option<String>,
 }
 
 fn mix(mut z: u64) -> u64 {
@@ -181,6 +187,26 @@ impl Membership {
                     .map(|m| format!("[{},,[{}]]", m.node_id, host_port(m)))
                     .collect();
                 format!("{},{},[{}]", st.peers_generation, my_port, list.join(","))
+            }
+            "peers-tls-std" | "peers-tls-alt" | "alumni-tls-std" | "alumni-tls-alt" => {
+                let name = self.tls_name.as_deref()?;
+                let my_tls = st.members[me].tls_addr?.port();
+                let list: Vec<String> = others(cmd.starts_with("alumni"))
+                    .filter_map(|m| {
+                        let a = m.tls_addr?;
+                        let hp = if a.port() == my_tls {
+                            a.ip().to_string()
+                        } else {
+                            a.to_string()
+                        };
+                        Some(format!("[{},{name},[{hp}]]", m.node_id))
+                    })
+                    .collect();
+                format!("{},{},[{}]", st.peers_generation, my_tls, list.join(","))
+            }
+            "service-tls-std" | "service-tls-alt" => {
+                self.tls_name.as_ref()?;
+                st.members[me].tls_addr?.to_string()
             }
             "services" | "services-alumni" => others(cmd == "services-alumni")
                 .map(|m| m.addr.to_string())
@@ -292,7 +318,9 @@ struct RowCounters {
 struct Slot {
     shared: Arc<Shared>,
     addr: SocketAddr,
-    running: Option<Running>,
+    tls_addr: Option<SocketAddr>,
+    /// The plain listener, and the TLS one when configured.
+    running: Option<Vec<Running>>,
 }
 
 struct Inner {
@@ -304,6 +332,7 @@ struct Inner {
     store: Arc<Store>,
     auth: Option<Arc<crate::auth::Auth>>,
     template: ServerConfig,
+    tls: Option<(crate::tls::TlsConfig, tokio_rustls::TlsAcceptor)>,
     rt: tokio::runtime::Handle,
     me: Weak<Inner>,
 }
@@ -342,18 +371,33 @@ impl Inner {
             }
         }));
         let shared = Arc::new(shared);
-        let want = match cfg.listen.port() {
-            0 => cfg.listen,
-            p => {
-                let port = u16::try_from(usize::from(p) + i)
-                    .map_err(|_| bad(format!("node {i}: port out of range")))?;
-                SocketAddr::new(cfg.listen.ip(), port)
+        let port_for = |base: u16| -> io::Result<SocketAddr> {
+            match base {
+                0 => Ok(SocketAddr::new(cfg.listen.ip(), 0)),
+                p => u16::try_from(usize::from(p) + i)
+                    .map(|port| SocketAddr::new(cfg.listen.ip(), port))
+                    .map_err(|_| bad(format!("node {i}: port out of range"))),
             }
         };
-        let (running, addr) = listen(&self.rt, &shared, want)?;
+        let (running, addr) = listen(&self.rt, &shared, port_for(cfg.listen.port())?, None)?;
+        let mut all = vec![running];
+        let tls_addr = match &self.tls {
+            None => None,
+            Some((tc, acceptor)) => {
+                let (r, a) = listen(
+                    &self.rt,
+                    &shared,
+                    port_for(tc.port)?,
+                    Some(acceptor.clone()),
+                )?;
+                all.push(r);
+                Some(a)
+            }
+        };
         let member = Member {
             node_id: cfg.node_id.clone(),
             addr,
+            tls_addr,
             alive: true,
             seed: mix(i as u64 + 1),
         };
@@ -361,7 +405,8 @@ impl Inner {
             Slot {
                 shared,
                 addr,
-                running: Some(running),
+                tls_addr,
+                running: Some(all),
             },
             member,
         ))
@@ -387,7 +432,9 @@ impl Inner {
         };
         // The others take over first, so no answer points at a dead node.
         self.membership.change(|st| st.members[i].alive = false);
-        running.shut();
+        for r in running {
+            r.shut();
+        }
         slot.shared.kick.send_modify(|k| *k += 1);
         crate::log::log(format!("cluster: node {i} stopped"));
         Ok(())
@@ -404,8 +451,21 @@ impl Inner {
         // The old socket may take a moment to leave the kernel's tables.
         let mut last = None;
         for _ in 0..100 {
-            match listen(&self.rt, &slot.shared, slot.addr) {
-                Ok((running, _)) => {
+            let plain = listen(&self.rt, &slot.shared, slot.addr, None);
+            let both = plain.and_then(|(p, _)| match (&self.tls, slot.tls_addr) {
+                (Some((_, acceptor)), Some(a)) => {
+                    match listen(&self.rt, &slot.shared, a, Some(acceptor.clone())) {
+                        Ok((t, _)) => Ok(vec![p, t]),
+                        Err(e) => {
+                            p.shut();
+                            Err(e)
+                        }
+                    }
+                }
+                _ => Ok(vec![p]),
+            });
+            match both {
+                Ok(running) => {
                     slot.running = Some(running);
                     self.membership.change(|st| st.members[i].alive = true);
                     crate::log::log(format!("cluster: node {i} started"));
@@ -478,7 +538,12 @@ impl TestCluster {
             &config.server.namespaces,
             config.server.default_ttl_secs,
         ));
+        let tls = match &config.tls {
+            None => None,
+            Some(tc) => Some((tc.clone(), crate::tls::acceptor(tc)?)),
+        };
         let membership = Arc::new(Membership {
+            tls_name: config.tls.as_ref().map(|t| t.tls_name.clone()),
             state: RwLock::new(MapState {
                 members: Vec::new(),
                 partition_generation: 0,
@@ -494,6 +559,7 @@ impl TestCluster {
             store,
             auth,
             template: config.server.clone(),
+            tls,
             rt: runtime.handle().clone(),
             me: me.clone(),
         });
@@ -527,6 +593,11 @@ impl TestCluster {
 
     pub fn addr(&self, i: usize) -> SocketAddr {
         self.inner.slots()[i].addr
+    }
+
+    /// Node `i`'s TLS address, when TLS is on.
+    pub fn tls_addr(&self, i: usize) -> Option<SocketAddr> {
+        self.inner.slots()[i].tls_addr
     }
 
     /// `127.0.0.1:P1,127.0.0.1:P2,...` of the nodes now running.
@@ -676,6 +747,7 @@ mod tests {
                 .map(|i| Member {
                     node_id: node_id(i),
                     addr: SocketAddr::from(([127, 0, 0, 1], 3000 + i as u16)),
+                    tls_addr: None,
                     alive: true,
                     seed: mix(i as u64 + 1),
                 })

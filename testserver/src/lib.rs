@@ -20,6 +20,7 @@ pub mod log;
 pub mod msgpack;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod wire;
 
 use std::io;
@@ -34,6 +35,7 @@ pub use auth::AuthConfig;
 pub use cluster::{ClusterConfig, TestCluster};
 pub use fault::ErrorRule;
 pub use store::Digest;
+pub use tls::TlsConfig;
 
 use server::Shared;
 
@@ -103,6 +105,7 @@ pub(crate) fn listen(
     rt: &tokio::runtime::Handle,
     shared: &Arc<Shared>,
     addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 ) -> io::Result<(Running, SocketAddr)> {
     let std_listener = std::net::TcpListener::bind(addr)?;
     std_listener.set_nonblocking(true)?;
@@ -116,6 +119,7 @@ pub(crate) fn listen(
     rt.spawn(server::accept_loop(
         shared.clone(),
         listener,
+        tls,
         stop_rx,
         done_tx,
     ));
@@ -185,7 +189,7 @@ impl TestServer {
             .runtime
             .as_ref()
             .ok_or_else(|| io::Error::other("runtime gone"))?;
-        let (running, local) = listen(rt.handle(), &self.shared, addr)?;
+        let (running, local) = listen(rt.handle(), &self.shared, addr, None)?;
         *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);
         Ok(local)
     }

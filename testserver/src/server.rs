@@ -94,6 +94,7 @@ pub struct Bounce {
 pub async fn accept_loop(
     shared: Arc<Shared>,
     mut listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
     done: std::sync::mpsc::Sender<()>,
 ) {
@@ -148,9 +149,21 @@ pub async fn accept_loop(
                     let port = local.map(|a| a.port()).unwrap_or(0);
                     let host = local.map(|a| a.ip().to_string()).unwrap_or_default();
                     shared.connections.fetch_add(1, Ordering::SeqCst);
+                    let tls = tls.clone();
                     tokio::spawn(async move {
                         let kick = shared.kick.subscribe();
-                        connection(&shared, sock, peer, host, port, stop, kick).await;
+                        match tls {
+                            None => connection(&shared, sock, peer, host, port, stop, kick).await,
+                            Some(acceptor) => {
+                                match tokio::time::timeout(shared.body_timeout, acceptor.accept(sock)).await {
+                                    Ok(Ok(stream)) => {
+                                        connection(&shared, stream, peer, host, port, stop, kick).await
+                                    }
+                                    Ok(Err(e)) => log(format!("{peer}: TLS handshake failed: {e}")),
+                                    Err(_) => log(format!("{peer}: TLS handshake not done within {:?}", shared.body_timeout)),
+                                }
+                            }
+                        }
                         shared.connections.fetch_sub(1, Ordering::SeqCst);
                     });
                 }

@@ -21,6 +21,8 @@ fn cluster(nodes: usize) -> TestCluster {
         nodes,
         replication_factor: 2,
         server: ServerConfig::default(),
+
+        tls: None,
     })
     .expect("cluster starts")
 }
