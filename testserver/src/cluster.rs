@@ -273,7 +273,7 @@ impl NodeHook {
 
     /// `testserver-node-stop:node=I`, `testserver-node-start:node=I`,
     /// `testserver-node-add`, `testserver-nodes` (lists
-    /// `I,NODE_ID,ADDR,up|down;...`), `testserver-expire-sessions`.
+    /// `I,NODE_ID,ADDR,TLS_ADDR|-,up|down;...`), `testserver-expire-sessions`.
     fn control(&self, cmd: &str, args: &str) -> Option<String> {
         let cluster = self.cluster.upgrade()?;
         let node = || -> Result<usize, String> {
@@ -499,9 +499,10 @@ impl Inner {
             .enumerate()
             .map(|(i, m)| {
                 format!(
-                    "{i},{},{},{}",
+                    "{i},{},{},{},{}",
                     m.node_id,
                     m.addr,
+                    m.tls_addr.map_or("-".to_string(), |a| a.to_string()),
                     if m.alive { "up" } else { "down" }
                 )
             })
@@ -704,7 +705,7 @@ impl TestCluster {
         self.inner.expire_sessions();
     }
 
-    /// `I,NODE_ID,ADDR,up|down;...`
+    /// `I,NODE_ID,ADDR,TLS_ADDR|-,up|down;...`
     pub fn describe(&self) -> String {
         self.inner.describe()
     }
