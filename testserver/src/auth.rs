@@ -251,10 +251,13 @@ impl Auth {
             .ok()
             .filter(|c| c.starts_with(CLIENT_HASH_PREFIX))
             .is_some_and(|c| bcrypt::verify(password, c).unwrap_or(false));
-        self.verified
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(key, ok);
+        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        // Bounded: a client trying many wrong credentials cannot grow it.
+        if verified.len() >= 1024 {
+            verified.clear();
+        }
+        verified.insert(key, ok);
+        drop(verified);
         if ok {
             RC_OK
         } else {
