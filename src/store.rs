@@ -88,12 +88,7 @@ impl OnlineStore {
             .spawn(async move { Client::new(&policy, &hosts).await })
             .await
             .map_err(|e| Error::new(ErrorKind::Internal, format!("connect task failed: {e}")))?
-            .map_err(|e| {
-                Error::new(
-                    ErrorKind::Connection,
-                    format!("connect to [{}]: {e}", names.join(", ")),
-                )
-            })?;
+            .map_err(|e| connect_error(&e, &names))?;
         let ttl = match config.ttl_seconds {
             None => Expiration::NamespaceDefault,
             Some(0) => Expiration::Never,
@@ -964,6 +959,26 @@ fn convert_error(e: &aerospike::Error) -> Error {
     match e.server_result_code() {
         Some(rc) => err.with_result_code(i32::from(u8::from(rc))),
         None => err,
+    }
+}
+
+/// A failed connect: CONNECTION, unless every seed refused the credentials
+/// (the server's security result code, e.g. 60 unknown user, 62 wrong
+/// password, 65 invalid credential): that is CONFIG with the code. The
+/// crate keeps a refused login only as text (`... Error 62, node=...`), so
+/// the code is read from there. The message never holds the password: the
+/// client sends only its bcrypt hash and the server answers a code.
+fn connect_error(e: &aerospike::Error, names: &[String]) -> Error {
+    let message = format!("connect to [{}]: {e}", names.join(", "));
+    let text = e.to_string();
+    let security = text
+        .split(" Error ")
+        .skip(1)
+        .filter_map(|rest| rest.split(',').next()?.parse::<i32>().ok())
+        .find(|rc| (50..=90).contains(rc));
+    match security {
+        Some(rc) => Error::new(ErrorKind::Config, message).with_result_code(rc),
+        None => Error::new(ErrorKind::Connection, message),
     }
 }
 
