@@ -13,8 +13,8 @@ use feast_aerospike::entity_key::{digest, serialize_entity_key};
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::value_type::Enum as Vt;
 use feast_aerospike::proto::v1::*;
-use feast_aerospike::store::{PrewriteHook, Progress, WriteOptions};
 use feast_aerospike::{ErrorKind, OnlineStore, StoreConfig};
+use feast_aerospike::{PrewriteHook, Progress, WriteOptions};
 
 fn stats() -> FeatureView {
     view(

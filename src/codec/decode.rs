@@ -478,7 +478,7 @@ fn uuid_version(s: &str) -> Option<u8> {
 /// int -> INT64, float -> DOUBLE, str -> STRING, bytes -> BYTES, bool -> BOOL,
 /// dict -> MAP (string keys) or SCALAR_MAP, list -> <element type>_LIST or
 /// MAP_LIST. An empty list has no type and reads as unset.
-pub fn infer_value(v: AsValue) -> R<Value> {
+pub(crate) fn infer_value(v: AsValue) -> R<Value> {
     match v {
         AsValue::Nil => unset(),
         AsValue::Int(i) => some(Val::Int64Val(i)),

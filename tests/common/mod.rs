@@ -57,7 +57,7 @@ pub fn driver(id: i64) -> EntityKey {
 }
 
 pub fn ts(ms: i64) -> prost_types::Timestamp {
-    feast_aerospike::store::ms_to_timestamp(ms)
+    feast_aerospike::codec::ms_to_timestamp(ms)
 }
 
 pub fn row(key: EntityKey, values: &[(&str, Value)], event_ms: i64) -> WriteRow {
