@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use aerospike::{BatchOperation, Key, ResultCode};
 
-use super::policy::deadline;
+use super::policy::{deadline, error_kind};
 use super::OnlineStore;
 use crate::codec::{encode_row_features, timestamp_to_ms};
 use crate::entity_key::{digest, serialize_entity_key_into};
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Location};
 use crate::proto::v1::*;
 
@@ -110,6 +110,7 @@ impl OnlineStore {
                         result_code: -1,
                         message: format!("write_batch {} {loc}: row {index}: {message}", view.name),
                         in_doubt: false,
+                        status: ErrorKind::InvalidArgument.status(),
                     }),
                 }
             }
@@ -119,13 +120,14 @@ impl OnlineStore {
                         for &index in &pending.rows {
                             response.failures.push(RowFailure {
                                 row_index: index,
-                                result_code: i32::from(u8::from(ResultCode::Timeout)),
+                                result_code: -1,
                                 message: format!(
                                     "write_batch {} {loc}: row {index} not sent: {}",
                                     view.name,
                                     e.message()
                                 ),
                                 in_doubt: false,
+                                status: e.kind().status(),
                             });
                         }
                     }
@@ -196,9 +198,14 @@ fn collect_write_results(
         match op.result_code() {
             Some(ResultCode::Ok) => response.rows_written += 1,
             rc => {
-                let cause = op
-                    .error()
-                    .or(call_error.as_ref())
+                let error = op.error().or(call_error.as_ref());
+                let kind = match (rc, error) {
+                    (Some(ResultCode::Timeout), _) => ErrorKind::Timeout,
+                    (Some(_), _) => ErrorKind::Server,
+                    (None, Some(e)) => error_kind(e),
+                    (None, None) => ErrorKind::Internal,
+                };
+                let cause = error
                     .map(ToString::to_string)
                     .unwrap_or_else(|| "the server did not answer".into());
                 // Unanswered rows of a failed call may have been applied.
@@ -209,6 +216,7 @@ fn collect_write_results(
                     result_code: rc.map_or(-1, |rc| i32::from(u8::from(rc))),
                     message: format!("write_batch {view} {loc}: row {index}: {cause}"),
                     in_doubt,
+                    status: kind.status(),
                 });
             }
         }
