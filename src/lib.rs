@@ -28,4 +28,4 @@ mod tls;
 
 pub use config::{AuthMode, Secret, SeedHost, StoreConfig, TlsConfig};
 pub use error::{Error, ErrorKind, Result};
-pub use store::{OnlineStore, PrewriteHook, Progress, ViewPlan, WriteOptions};
+pub use store::{OnlineStore, PrewriteHook, Progress, ViewPlan, WriteOptions, CONNECT_TIMEOUT};

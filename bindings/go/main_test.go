@@ -57,9 +57,8 @@ func testConfig(t testing.TB) Config {
 	}
 	name := strings.NewReplacer("/", "_", " ", "_", "#", "_", "=", "_").Replace(t.Name())
 	return Config{
-		Project:       fmt.Sprintf("go_%s_%d", name, projectSeq.Add(1)),
-		Hosts:         []Host{{Name: server.Host, Port: server.Port}},
-		ReadTimeoutMs: Int(2000),
+		Project: fmt.Sprintf("go_%s_%d", name, projectSeq.Add(1)),
+		Hosts:   []Host{{Name: server.Host, Port: server.Port}},
 	}
 }
 

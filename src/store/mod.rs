@@ -19,6 +19,7 @@ mod write;
 use std::future::Future;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use aerospike::{
     BatchOperation, BatchPolicy, BatchReadPolicy, BatchWritePolicy, Client, Expiration, Host,
@@ -32,6 +33,10 @@ use crate::runtime::runtime;
 
 pub use plan::ViewPlan;
 pub use write::{PrewriteHook, Progress, WriteOptions};
+
+/// The longest `connect` (and so `fas_store_open`) waits for the cluster,
+/// however many seed hosts are listed (docs/configuration.md).
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A connected store. Thread-safe: share it behind an `Arc`; any number of
 /// callers may read and write concurrently.
@@ -79,8 +84,25 @@ impl OnlineStore {
             })
             .collect();
         let names: Vec<String> = config.hosts.iter().map(ToString::to_string).collect();
-        let client = on_runtime("connect", async move { Client::new(&policy, &hosts).await })
+        // The client tries the seeds one after another, each for up to its
+        // own timeout: a long list of silent hosts would otherwise hold
+        // open for minutes. Cancelling is clean: the client starts its tend
+        // task only once connected.
+        let connect = async move {
+            tokio::time::timeout(CONNECT_TIMEOUT, Client::new(&policy, &hosts)).await
+        };
+        let client = on_runtime("connect", connect)
             .await?
+            .map_err(|_| {
+                Error::new(
+                    ErrorKind::Connection,
+                    format!(
+                        "connect to [{}]: no seed host answered within {} ms",
+                        names.join(", "),
+                        CONNECT_TIMEOUT.as_millis()
+                    ),
+                )
+            })?
             .map_err(|e| {
                 Error::new(
                     ErrorKind::Connection,

@@ -327,6 +327,7 @@ class AerospikeOnlineStoreTest {
             assertEquals(0, write.rowsWritten());
             assertFalse(write.failures().get(0).getInDoubt());
             assertEquals(Status.INVALID_ARGUMENT, write.status(), "refused before sending");
+            assertEquals(Status.INVALID_ARGUMENT.code(), write.failures().get(0).getStatus());
             assertTrue(write.getMessage().contains("nope"), write.getMessage());
 
             ServerException update = assertThrows(ServerException.class, () -> store.update(
@@ -356,6 +357,7 @@ class AerospikeOnlineStoreTest {
                 assertEquals(14, write.resultCode(), write.getMessage());
                 assertEquals(2, write.failures().size());
                 assertEquals(14, write.failures().get(1).getResultCode());
+                assertEquals(Status.SERVER.code(), write.failures().get(1).getStatus());
                 assertEquals(1, write.failures().get(1).getRowIndex());
 
                 ServerException read = assertThrows(ServerException.class,
@@ -401,7 +403,7 @@ class AerospikeOnlineStoreTest {
     void aServerThatStopsAnsweringIsATimeoutAndNothingIsReportedWritten(TestInfo info) throws Exception {
         try (StallingProxy proxy = new StallingProxy(server.port());
                 AerospikeOnlineStore store = OnlineStoreConfig.builder().project(project(info))
-                        .host("127.0.0.1", proxy.port()).readTimeoutMs(300).writeTimeoutMs(300)
+                        .host("127.0.0.1", proxy.port()).writeTimeoutMs(300)
                         .batchTotalTimeoutMs(300).maxRetries(0).open()) {
             store.writeBatch(batch(BenchData.NARROW, 0, 5));
             proxy.stall(true);
