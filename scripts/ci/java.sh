@@ -35,9 +35,8 @@ fi
 export JAVA_HOME
 export PATH="$JAVA_HOME/bin:$PATH"
 
-if ! command -v mvn >/dev/null 2>&1; then
-  dpkg -s maven >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null; }
-fi
+source scripts/require.sh
+require maven command -v mvn
 
 echo "java.sh: JDK $(jdk_major "$JAVA_HOME") at $JAVA_HOME"
 cargo build -j2 --release --lib -p feast-aerospike

@@ -28,8 +28,10 @@ final class TestServer implements AutoCloseable {
 
     /** Starts the binary on an ephemeral port and waits for its "listening on" line. */
     static TestServer start() throws IOException, InterruptedException {
-        Path binary = Path.of(System.getProperty("feastaerospike.testserver",
-                "../../target/debug/feast-aerospike-testserver"));
+        // FAS_TESTSERVER_BIN: the same variable the Go and Python tests read.
+        String override = System.getenv("FAS_TESTSERVER_BIN");
+        Path binary = Path.of(override != null && !override.isEmpty() ? override
+                : System.getProperty("feastaerospike.repo.root", "../..") + "/target/debug/feast-aerospike-testserver");
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("test server binary " + binary + " is missing: run"
                     + " `cargo build -p feast-aerospike-testserver` (scripts/ci/java.sh does)");
