@@ -1,6 +1,6 @@
 //! Codec benchmark: encode (WriteRow -> record operations) and decode
 //! (stored slot as the client returns it -> EntityRow) for the NARROW and
-//! WIDE shapes of BENCHMARK.md, 1000 rows per iteration. No server involved:
+//! WIDE shapes of docs/benchmark-workload.md, 1000 rows per iteration. No server involved:
 //! this is our own CPU cost per row and per value.
 //!
 //! Run: `cargo bench --bench codec` (results in docs/benchmarks.md, ## Codec).
