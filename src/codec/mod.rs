@@ -16,6 +16,7 @@
 
 mod decode;
 mod encode;
+mod infer;
 mod pyjson;
 mod row;
 
