@@ -64,8 +64,17 @@ class AerospikeOnlineStoreTest {
         }
     }
 
+    /**
+     * A project of its own per test method. Its default set "<project>_latest" must fit
+     * Aerospike's 63-byte set names (the library refuses longer ones at open), so long
+     * method names are cut and told apart by their hash.
+     */
     private static String project(TestInfo info) {
-        return "j_" + info.getTestMethod().orElseThrow().getName().toLowerCase();
+        String name = info.getTestMethod().orElseThrow().getName().toLowerCase();
+        if (name.length() <= 40) {
+            return "j_" + name;
+        }
+        return "j_" + name.substring(0, 40) + "_" + Integer.toHexString(name.hashCode());
     }
 
     private static AerospikeOnlineStore open(TestInfo info) {
