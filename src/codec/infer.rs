@@ -24,24 +24,15 @@ pub(crate) fn infer_value(v: AsValue) -> R<Value> {
         | AsValue::SortedMap(_)
         | AsValue::HashMap(_)
         | AsValue::KeyValueList(_)) => {
-            let string_keys = match &m {
-                AsValue::OrderedMap(x) => x
-                    .keys()
-                    .next()
-                    .is_none_or(|k| matches!(k, AsValue::String(_))),
-                AsValue::SortedMap(x) => x
-                    .keys()
-                    .next()
-                    .is_none_or(|k| matches!(k, AsValue::String(_))),
-                AsValue::HashMap(x) => x
-                    .keys()
-                    .next()
-                    .is_none_or(|k| matches!(k, AsValue::String(_))),
-                AsValue::KeyValueList(x) => x
-                    .first()
-                    .is_none_or(|(k, _)| matches!(k, AsValue::String(_))),
-                _ => true,
+            // Python's dict has one key type in practice: the first key decides.
+            let first_key = match &m {
+                AsValue::OrderedMap(x) => x.keys().next(),
+                AsValue::SortedMap(x) => x.keys().next(),
+                AsValue::HashMap(x) => x.keys().next(),
+                AsValue::KeyValueList(x) => x.first().map(|(k, _)| k),
+                _ => None,
             };
+            let string_keys = first_key.is_none_or(|k| matches!(k, AsValue::String(_)));
             if string_keys {
                 some(Val::MapVal(to_map(m, "MAP")?))
             } else {
