@@ -1,5 +1,5 @@
 /*
- * bench.c: the project's one benchmark workload (shared/BENCHMARK.md) through
+ * bench.c: the project's one benchmark workload (docs/benchmark-workload.md) through
  * the C ABI. Writes NARROW then WIDE (calls of 1000 rows, rows/s), then reads
  * batches of 1, 10, 100, 1000 random existing ids (p50/p90/p99 latency and
  * entities/s), a projected WIDE read (5 features, batch 100) and a
@@ -28,7 +28,7 @@
 
 typedef FeastAerospike__V1__Value Value;
 
-/* ---- workload (BENCHMARK.md) ---- */
+/* ---- workload (docs/benchmark-workload.md) ---- */
 
 #define SEED 20240101ULL
 #define TAG_NARROW 1

@@ -10,11 +10,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CBINDGEN_VERSION=0.29.2
-if [ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen $CBINDGEN_VERSION" ]; then
-  echo "installing cbindgen $CBINDGEN_VERSION" >&2
-  cargo install --quiet --locked "cbindgen@$CBINDGEN_VERSION"
-fi
+source scripts/require.sh
+require_output "cbindgen $CBINDGEN_VERSION" "cbindgen $CBINDGEN_VERSION" cbindgen --version
 
 headers=(include/feast_aerospike.h bindings/go/feast_aerospike.h)
 if [ "${1:-}" = "--check" ]; then

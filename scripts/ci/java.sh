@@ -51,9 +51,8 @@ if [ -z "$LTS_HOME" ] || [ ! -x "$LTS_HOME/bin/javac" ]; then
   exit 1
 fi
 
-if ! command -v mvn >/dev/null 2>&1; then
-  dpkg -s maven >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq maven >/dev/null; }
-fi
+source scripts/require.sh
+require maven command -v mvn
 
 echo "java.sh: build and Panama run on JDK $(jdk_major "$JAVA_HOME") at $JAVA_HOME; JNI run on JDK $(jdk_major "$LTS_HOME") at $LTS_HOME"
 cargo build -j2 --release --lib -p feast-aerospike

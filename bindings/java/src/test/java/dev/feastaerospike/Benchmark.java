@@ -1,4 +1,4 @@
-// The NARROW/WIDE benchmark of shared/BENCHMARK.md through the Java binding.
+// The NARROW/WIDE benchmark of docs/benchmark-workload.md through the Java binding.
 // Plain main, run by bindings/java/bench.sh; by default against the test
 // server (a test double, not Aerospike), or --host HOST:PORT for a real cluster.
 package dev.feastaerospike;
@@ -52,7 +52,7 @@ public final class Benchmark {
         // Generous batch timeouts: on a loaded 2-core machine a 1000-row call can
         // exceed the 2 s default, and a benchmark should measure, not fail.
         try (AerospikeOnlineStore store = OnlineStoreConfig.builder().project("bench").host(target, port)
-                .batchTotalTimeoutMs(30_000).writeTimeoutMs(30_000).readTimeoutMs(30_000).open()) {
+                .batchTotalTimeoutMs(30_000).writeTimeoutMs(30_000).open()) {
             run(store, n, runs);
         } finally {
             if (server != null) {

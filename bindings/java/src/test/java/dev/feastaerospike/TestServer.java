@@ -30,8 +30,10 @@ final class TestServer implements AutoCloseable {
 
     /** The test server binary (built by scripts/ci/java.sh). */
     static Path binary() {
-        return Path.of(System.getProperty("feastaerospike.testserver",
-                "../../target/debug/feast-aerospike-testserver"));
+        // FAS_TESTSERVER_BIN: the same variable the Go and Python tests read.
+        String override = System.getenv("FAS_TESTSERVER_BIN");
+        return Path.of(override != null && !override.isEmpty() ? override
+                : System.getProperty("feastaerospike.repo.root", "../..") + "/target/debug/feast-aerospike-testserver");
     }
 
     /** Starts the binary on an ephemeral port and waits for its "listening on" line. */
