@@ -190,13 +190,17 @@ public final class AerospikeOnlineStore implements AutoCloseable {
 
     /** {@link #readValues(ReadRequest)} for Feast's entity keys. */
     public List<ViewValues> readValues(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
+        return readValues(feastReadRequest(entityKeys, views));
+    }
+
+    private static ReadRequest feastReadRequest(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
         Objects.requireNonNull(entityKeys, "entityKeys");
         Objects.requireNonNull(views, "views");
         ReadRequest.Builder request = ReadRequest.newBuilder().addAllViews(views);
         for (EntityKeyProto.EntityKey key : entityKeys) {
             request.addEntityKeys(FeastTypes.toMirror(key));
         }
-        return readValues(request.build());
+        return request.build();
     }
 
     /**
@@ -205,13 +209,7 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      * each result's rows are aligned with {@code entityKeys}.
      */
     public List<OnlineReadResult> onlineRead(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
-        Objects.requireNonNull(entityKeys, "entityKeys");
-        Objects.requireNonNull(views, "views");
-        ReadRequest.Builder request = ReadRequest.newBuilder().addAllViews(views);
-        for (EntityKeyProto.EntityKey key : entityKeys) {
-            request.addEntityKeys(FeastTypes.toMirror(key));
-        }
-        ReadRequest built = request.build();
+        ReadRequest built = feastReadRequest(entityKeys, views);
         return call(Native.STORE_READ, "read", arena -> encode(arena, built), OnlineReadDecoder::decode);
     }
 

@@ -32,6 +32,8 @@ final class ReadResponseReader {
     private int pos;
     /** Staging for strings and bytes read from a direct buffer; grows, never shrinks. */
     private byte[] scratch = new byte[64];
+    /** Staging for the elements of numeric lists; grows, never shrinks. */
+    private long[] scratchLongs = new long[16];
 
     private ReadResponseReader(ByteBuffer buf) {
         this.buf = buf;
@@ -205,9 +207,7 @@ final class ReadResponseReader {
                     varint(end);
                     out = null;
                 }
-                case 13, 14, 18, 24, 25, 29, 17, 28 -> out = varintList(kind, lengthField(wt, end));
-                case 15, 26 -> out = fixedList(true, lengthField(wt, end));
-                case 16, 27 -> out = fixedList(false, lengthField(wt, end));
+                case 13, 14, 15, 16, 17, 18, 24, 25, 26, 27, 28, 29 -> out = numericList(kind, lengthField(wt, end));
                 case 12, 23, 33, 38, 39, 40, 41, 45, 46 -> out = bytesList(true, lengthField(wt, end));
                 case 11, 22 -> out = bytesList(false, lengthField(wt, end));
                 case 20, 21, 34, 35, 42, 43, 47, 48 -> {
@@ -229,111 +229,82 @@ final class ReadResponseReader {
     }
 
     /**
-     * The elements of a numeric list message of {@code len} bytes: field 1, varint
-     * elements unpacked or in packed runs. Two passes: count, then fill.
+     * The elements of a list or set of numbers or booleans ({@code len} bytes, field 1,
+     * elements unpacked or in packed runs) as one primitive array. The raw elements
+     * are staged in a reused scratch array, so the result is the only allocation.
      */
-    private Object varintList(int kind, int len) throws IOException {
-        int start = pos;
+    private Object numericList(int kind, int len) throws IOException {
+        int elemWt = switch (kind) {
+            case 15, 26 -> I64;
+            case 16, 27 -> I32;
+            default -> VARINT;
+        };
         int end = pos + len;
-        int count = 0;
+        int n = 0;
         while (pos < end) {
             long tag = varint(end);
             int wt = (int) (tag & 7);
             if (fieldNumber(tag) != 1) {
                 skip(wt, end);
-            } else if (wt == VARINT) {
-                varint(end);
-                count++;
-            } else {
+                continue;
+            }
+            boolean packed = wt != elemWt;
+            int runEnd = end;
+            if (packed) {
                 expect(wt, LEN, "list element");
-                int runEnd = payloadEnd(end);
-                while (pos < runEnd) {
-                    varint(runEnd);
-                    count++;
+                runEnd = payloadEnd(end);
+            }
+            for (boolean first = true; packed ? pos < runEnd : first; first = false) {
+                if (n == scratchLongs.length) {
+                    scratchLongs = Arrays.copyOf(scratchLongs, n * 2);
                 }
+                scratchLongs[n++] = element(elemWt, runEnd);
             }
         }
-        long[] longs = new long[count];
-        pos = start;
-        int i = 0;
-        while (pos < end) {
-            long tag = varint(end);
-            int wt = (int) (tag & 7);
-            if (fieldNumber(tag) != 1) {
-                skip(wt, end);
-            } else if (wt == VARINT) {
-                longs[i++] = varint(end);
-            } else {
-                int runEnd = payloadEnd(end);
-                while (pos < runEnd) {
-                    longs[i++] = varint(runEnd);
-                }
-            }
-        }
+        long[] raw = scratchLongs;
         return switch (kind) {
             case 13, 24 -> {
-                int[] ints = new int[count];
-                for (int k = 0; k < count; k++) {
-                    ints[k] = (int) longs[k];
+                int[] out = new int[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = (int) raw[i];
                 }
-                yield ints;
+                yield out;
             }
             case 17, 28 -> {
-                boolean[] bools = new boolean[count];
-                for (int k = 0; k < count; k++) {
-                    bools[k] = longs[k] != 0;
+                boolean[] out = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = raw[i] != 0;
                 }
-                yield bools;
+                yield out;
             }
-            default -> longs;
+            case 15, 26 -> {
+                double[] out = new double[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = Double.longBitsToDouble(raw[i]);
+                }
+                yield out;
+            }
+            case 16, 27 -> {
+                float[] out = new float[n];
+                for (int i = 0; i < n; i++) {
+                    out[i] = Float.intBitsToFloat((int) raw[i]);
+                }
+                yield out;
+            }
+            default -> Arrays.copyOf(raw, n);
         };
     }
 
-    /** Doubles ({@code wide}) or floats, unpacked or packed. */
-    private Object fixedList(boolean wide, int len) throws IOException {
-        int width = wide ? 8 : 4;
-        int elemWt = wide ? I64 : I32;
-        int start = pos;
-        int end = pos + len;
-        int count = 0;
-        for (int pass = 0; pass < 2; pass++) {
-            double[] doubles = pass == 1 && wide ? new double[count] : null;
-            float[] floats = pass == 1 && !wide ? new float[count] : null;
-            int i = 0;
-            pos = start;
-            while (pos < end) {
-                long tag = varint(end);
-                int wt = (int) (tag & 7);
-                if (fieldNumber(tag) != 1) {
-                    skip(wt, end);
-                    continue;
-                }
-                int runEnd;
-                if (wt == elemWt) {
-                    runEnd = pos + width;
-                    need(width, end);
-                } else {
-                    expect(wt, LEN, "list element");
-                    runEnd = payloadEnd(end);
-                    if ((runEnd - pos) % width != 0) {
-                        throw malformed("packed run of " + (runEnd - pos) + " bytes for " + width + "-byte elements");
-                    }
-                }
-                for (; pos < runEnd; pos += width, i++) {
-                    if (doubles != null) {
-                        doubles[i] = buf.getDouble(pos);
-                    } else if (floats != null) {
-                        floats[i] = buf.getFloat(pos);
-                    }
-                }
-            }
-            if (pass == 0) {
-                count = i;
-            } else {
-                return wide ? doubles : floats;
-            }
+    /** One element of wire type {@code wt}: a varint, or the raw bits of an I64/I32. */
+    private long element(int wt, int end) throws IOException {
+        if (wt == VARINT) {
+            return varint(end);
         }
-        throw new AssertionError("unreachable");
+        int width = wt == I64 ? 8 : 4;
+        need(width, end);
+        long bits = width == 8 ? buf.getLong(pos) : buf.getInt(pos);
+        pos += width;
+        return bits;
     }
 
     /** Strings or byte arrays: field 1, one LEN field per element. */
