@@ -183,6 +183,9 @@ static inline int fas_rr_field_next_(const uint8_t **p, const uint8_t *end, fas_
   if ((tag >> 3) == 0 || (tag >> 3) > 0x1FFFFFFF) return FAS_RR_MALFORMED;
   f->num = (uint32_t)(tag >> 3);
   f->wt = (uint32_t)(tag & 7);
+  f->num_val = 0;
+  f->payload.ptr = NULL;
+  f->payload.len = 0;
   size_t left = (size_t)(end - *p);
   switch (f->wt) {
     case FAS_RR_WT_VARINT:
