@@ -47,9 +47,32 @@ type readDecoder struct {
 	timestamps []timestamppb.Timestamp
 	values     []pb.Value
 	valuePtrs  []*pb.Value
+	rowsLeft   int // rows of the current view not decoded yet, this one included
 
 	doubleN, int64N, stringN, boolN, floatN, int32N, unixN int
-	rowN, timestampN, valueN, valuePtrN                    int
+}
+
+// countRows counts the EntityRow fields of a ViewResult, so its rows,
+// timestamps and values can be allocated once; malformed input stops the
+// count early (the decode itself reports it).
+func countRows(b []byte) int {
+	rows := 0
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			break
+		}
+		b = b[n:]
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			break
+		}
+		if num == 3 && typ == protowire.BytesType {
+			rows++
+		}
+		b = b[m:]
+	}
+	return rows
 }
 
 // take returns the next element of *slab, refilling it with a block twice
@@ -66,11 +89,11 @@ func take[T any](slab *[]T, last *int) *T {
 
 // takeN returns n contiguous elements of *slab with their capacity capped at
 // n, so an append past them reallocates instead of running into the next
-// caller's elements. Refills grow like take's, up to 4096 elements (or n).
-func takeN[T any](slab *[]T, last *int, n int) []T {
+// caller's elements. A refill holds `want` elements (at least n): the rest of
+// the view's rows, so a view's values usually come from one allocation.
+func takeN[T any](slab *[]T, n, want int) []T {
 	if len(*slab) < n {
-		*last = max(min(max(2**last, 16), 4096), n)
-		*slab = make([]T, *last)
+		*slab = make([]T, max(want, n))
 	}
 	out := (*slab)[:n:n]
 	*slab = (*slab)[n:]
@@ -99,6 +122,8 @@ func (d *readDecoder) response(b []byte, resp *pb.ReadResponse) error {
 }
 
 func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult) error {
+	d.rowsLeft = countRows(b)
+	v.Rows = make([]*pb.EntityRow, 0, d.rowsLeft)
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 || typ != protowire.BytesType {
@@ -122,11 +147,12 @@ func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult) error {
 			}
 			v.FeatureNames = append(v.FeatureNames, string(m))
 		case 3:
-			row := take(&d.rows, &d.rowN)
+			row := &takeN(&d.rows, 1, d.rowsLeft)[0]
 			if err := d.entityRow(m, row, len(v.FeatureNames)); err != nil {
 				return err
 			}
 			v.Rows = append(v.Rows, row)
+			d.rowsLeft = max(d.rowsLeft-1, 1)
 		default:
 			return errSlowPath
 		}
@@ -156,7 +182,7 @@ func (d *readDecoder) entityRow(b []byte, row *pb.EntityRow, sizeHint int) error
 				return errSlowPath
 			}
 			b = b[n:]
-			ts := take(&d.timestamps, &d.timestampN)
+			ts := &takeN(&d.timestamps, 1, d.rowsLeft)[0]
 			if err := timestamp(m, ts); err != nil {
 				return err
 			}
@@ -168,9 +194,10 @@ func (d *readDecoder) entityRow(b []byte, row *pb.EntityRow, sizeHint int) error
 			}
 			b = b[n:]
 			if len(block) == 0 {
-				block = takeN(&d.values, &d.valueN, max(sizeHint, 1))
+				n := max(sizeHint, 1)
+				block = takeN(&d.values, n, n*d.rowsLeft)
 				if row.Values == nil {
-					row.Values = takeN(&d.valuePtrs, &d.valuePtrN, sizeHint)[:0]
+					row.Values = takeN(&d.valuePtrs, n, n*d.rowsLeft)[:0]
 				}
 			}
 			v := &block[0]
