@@ -151,7 +151,7 @@ diff -u examples/expected/quickstart.out "$hdr_tmp/quickstart.out"
 # Small sizes and long timeouts: this is a correctness run (bench checks every
 # value it reads) on a debug server under sanitizers, not a measurement.
 "$SAN_BUILD/bench" --port "$PORT" --n 2000 --threads 2 --repeat 1 --warmup 1 --iters 3 \
-  --iters-1000 1 --timeout-ms 60000 >/dev/null
+  --iters-1000 1 --timeout-ms 60000 --decoder both >/dev/null
 stop_server
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
