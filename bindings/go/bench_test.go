@@ -190,8 +190,10 @@ func (l latencies) report(b *testing.B, entitiesPerCall int) {
 }
 
 // measureLatency runs docs/benchmark-workload.md's 10 warm-up calls, then times b.N calls
-// and reports their latency percentiles for `entities` entities per call.
+// and reports their latency percentiles for `entities` entities per call, and
+// allocations per call.
 func measureLatency(b *testing.B, entities int, call func() error) {
+	b.ReportAllocs()
 	for i := 0; i < 10; i++ {
 		if err := call(); err != nil {
 			b.Fatal(err)

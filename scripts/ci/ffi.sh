@@ -40,6 +40,9 @@ int use_header(void) {
 C
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c include/feast_aerospike.h
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c++ include/feast_aerospike.h
+for std in "gcc -std=c11 -x c" "g++ -std=c++17 -x c++"; do
+  $std -Wall -Wextra -Werror -pedantic -Wconversion -Iinclude -fsyntax-only include/feast_aerospike_read.h
+done
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -c "$hdr_tmp/use_header.c" -o "$hdr_tmp/c.o"
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -x c++ -c "$hdr_tmp/use_header.c" -o "$hdr_tmp/cxx.o"
 
@@ -127,6 +130,10 @@ grep -q 'ERROR: LeakSanitizer: detected memory leaks' "$hdr_tmp/leak.lsan"
 grep -q 'fas_debug_panic' "$hdr_tmp/leak.lsan"
 echo "sanitizers linked and live (ASan, UBSan, LSan incl. library allocations)"
 
+# The zero-allocation response reader: differential against protobuf-c, fixed
+# malformed cases and mutation fuzzing, all under ASan+UBSan.
+"$SAN_BUILD/read_reader_test" --iterations "${READER_ITERATIONS:-20000}"
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 start_server
@@ -135,7 +142,7 @@ diff -u examples/expected/quickstart.out "$hdr_tmp/quickstart.out"
 # Small sizes and long timeouts: this is a correctness run (bench checks every
 # value it reads) on a debug server under sanitizers, not a measurement.
 "$SAN_BUILD/bench" --port "$PORT" --n 2000 --threads 2 --repeat 1 --warmup 1 --iters 3 \
-  --iters-1000 1 --timeout-ms 60000 >/dev/null
+  --iters-1000 1 --timeout-ms 60000 --decoder both >/dev/null
 stop_server
 unset ASAN_OPTIONS UBSAN_OPTIONS
 

@@ -161,18 +161,38 @@ public final class AerospikeOnlineStore implements AutoCloseable {
     }
 
     /**
-     * Reads several feature views for the same entities, with Feast's own types (Feast's
-     * {@code online_read} over many views in one call). One result per view, in order;
-     * each result's rows are aligned with {@code entityKeys}.
+     * Reads one or more feature views for the same entities into plain Java values (see
+     * {@link ViewValues} for the types): the response is decoded straight from the
+     * library's buffer, with at most one object per value (a String's byte array aside)
+     * plus two per row, and no protobuf message per value. The fastest way to read.
      */
-    public List<OnlineReadResult> onlineRead(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
+    public List<ViewValues> readValues(ReadRequest request) {
+        Objects.requireNonNull(request, "request");
+        return call(Operation.READ, Request.of(request), ReadResponseReader::decode);
+    }
+
+    /** {@link #readValues(ReadRequest)} for Feast's entity keys. */
+    public List<ViewValues> readValues(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
+        return readValues(feastReadRequest(entityKeys, views));
+    }
+
+    private static ReadRequest feastReadRequest(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
         Objects.requireNonNull(entityKeys, "entityKeys");
         Objects.requireNonNull(views, "views");
         ReadRequest.Builder request = ReadRequest.newBuilder().addAllViews(views);
         for (EntityKeyProto.EntityKey key : entityKeys) {
             request.addEntityKeys(FeastTypes.toMirror(key));
         }
-        ReadRequest built = request.build();
+        return request.build();
+    }
+
+    /**
+     * Reads several feature views for the same entities, with Feast's own types (Feast's
+     * {@code online_read} over many views in one call). One result per view, in order;
+     * each result's rows are aligned with {@code entityKeys}.
+     */
+    public List<OnlineReadResult> onlineRead(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
+        ReadRequest built = feastReadRequest(entityKeys, views);
         return call(Operation.READ, Request.of(built), OnlineReadDecoder::decode);
     }
 

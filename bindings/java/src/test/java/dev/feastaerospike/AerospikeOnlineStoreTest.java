@@ -595,4 +595,34 @@ class AerospikeOnlineStoreTest {
         return EntityKeyProto.EntityKey.newBuilder().addJoinKeys("customer_id")
                 .addEntityValues(ValueProto.Value.newBuilder().setStringVal(customer)).build();
     }
+
+    /** readValues (direct decoder) gives what read() parsed by protobuf-java gives. */
+    @Test
+    void readValuesAgreesWithReadOnBothViews() throws Exception {
+        try (AerospikeOnlineStore store = server.config("j_read_values").open()) {
+            for (FeatureView view : List.of(BenchData.NARROW, BenchData.WIDE)) {
+                WriteBatchRequest.Builder b = WriteBatchRequest.newBuilder().setFeatureView(view);
+                for (long id = 0; id < 20; id++) {
+                    b.addRows(BenchData.row(view, id));
+                }
+                store.writeBatch(b.build());
+            }
+            ViewRead narrow = ViewRead.newBuilder().setFeatureView(BenchData.NARROW).build();
+            ViewRead wide = ViewRead.newBuilder().setFeatureView(BenchData.WIDE).build();
+            ViewRead projected = ViewRead.newBuilder().setFeatureView(BenchData.WIDE)
+                    .addAllRequestedFeatures(List.of("w091", "w003")).build();
+            ReadRequest.Builder req = ReadRequest.newBuilder().addViews(narrow).addViews(wide).addViews(projected);
+            for (long id : new long[] {3, 999, 0, 19}) { // 999 was never written
+                req.addEntityKeys(BenchData.key(id));
+            }
+            ReadRequest request = req.build();
+            ReadResponse parsed = store.read(request);
+            List<ViewValues> direct = store.readValues(request);
+            assertEquals(ReadResponseReaderTestSupport.render(ReadResponseReaderTestSupport.reference(parsed)),
+                    ReadResponseReaderTestSupport.render(direct));
+            assertEquals(3, direct.size());
+            assertEquals(List.of(false), List.of(direct.get(0).rows().get(1).found()));
+            assertEquals(BenchData.EPOCH_2024 + 19, direct.get(1).rows().get(3).eventEpochSecond());
+        }
+    }
 }
