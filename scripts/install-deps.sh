@@ -12,3 +12,6 @@ if [ "${#missing[@]}" -gt 0 ]; then
 fi
 python3 -m pip install -q --disable-pip-version-check \
   'feast[aerospike]==0.67.0' 'aerospike==19.3.0' pytest 2>&1 | grep -v "Running pip as the 'root'" || true
+# The comparison harness's Go driver (scripts/bench-compare.sh): the official
+# Go client, a module of its own (bindings/go/officialbench).
+(cd bindings/go/officialbench && go mod download)
