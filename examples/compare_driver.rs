@@ -481,7 +481,7 @@ impl Lib {
 
 enum Contender {
     Bare(Bare),
-    Lib(Lib),
+    Lib(Box<Lib>),
 }
 
 struct Stats {
@@ -775,7 +775,7 @@ fn main() -> std::process::ExitCode {
             );
             StoreConfig::from_json(&json)
                 .and_then(|cfg| rt.block_on(OnlineStore::connect(cfg)))
-                .map(|store| Contender::Lib(Lib { store, rt }))
+                .map(|store| Contender::Lib(Box::new(Lib { store, rt })))
                 .map_err(|e| e.to_string())
         }
         other => Err(format!("unknown --impl {other:?} (bare or lib)")),
