@@ -15,7 +15,8 @@ if ! bash scripts/bench-compare.sh --smoke --out "$out" --log "$log" >/dev/null;
   exit 1
 fi
 cat "$out"
-# Every case has a figure from every contender (the detail table: 15 cases x 7).
+# Every case has a figure from every contender: 15 summary rows (one per case)
+# plus 15 cases x 7 contenders detail rows.
 rows=$(grep -c '^| \(read\|write\) .* | .* | [0-9]' "$out" || true)
 echo "bench-compare smoke: $rows result rows"
-[ "$rows" -ge 105 ] || { echo "expected >= 105 result rows" >&2; exit 1; }
+[ "$rows" -eq 120 ] || { echo "expected 120 result rows (15 + 15 x 7), got $rows" >&2; exit 1; }
