@@ -12,85 +12,22 @@
 //! Without `--port` it starts the repository's test server in this process
 //! (a test double of the Aerospike wire protocol, not Aerospike).
 
+#[path = "../benches/support/bare.rs"]
+mod bare;
 #[path = "../benches/support/workload.rs"]
 mod workload;
 
 use std::time::Instant;
 
 use aerospike::{
-    BatchOperation, BatchPolicy, BatchReadPolicy, BatchWritePolicy, Client, ClientPolicy, Host,
-    IndexMap, Key, ResultCode, Value as AsValue,
+    BatchOperation, BatchReadPolicy, BatchWritePolicy, Client, ClientPolicy, Host, ResultCode,
 };
-use feast_aerospike::entity_key::{digest, serialize_entity_key_into};
+use bare::{narrow_features, policy, record_key, wide_features, NARROW, PROJECTED, WIDE};
 use feast_aerospike::layout::{self, ViewOp};
-use feast_aerospike::proto::v1::value::Val;
-use feast_aerospike::proto::v1::{EntityKey, Value};
 use feast_aerospike_testserver::{ServerConfig, TestServer};
-use workload::{base36, h, splitmix64, unit_f64, EPOCH_2024_MS, SEED};
+use workload::{splitmix64, EPOCH_2024_MS, SEED};
 
-const NAMESPACE: &str = "feast";
-const SET: &str = "bench_latest";
-const NARROW: &str = "driver_narrow";
-const WIDE: &str = "driver_wide";
-const PROJECTED: [&str; 5] = ["w003", "w017", "w042", "w068", "w091"];
 const WARMUP: usize = 10;
-
-/// One NARROW row, in key order as the store sends it (docs/benchmark-workload.md's
-/// feature index decides the value, the name decides the position).
-fn narrow_features(id: u64) -> IndexMap<AsValue, AsValue> {
-    let hv = |i| h(1, id, i);
-    let mut m: Vec<(&str, AsValue)> = vec![
-        ("i64_0", AsValue::Int((hv(0) % 1000) as i64)),
-        ("i64_1", AsValue::Int((hv(1) % (1 << 32)) as i64)),
-        ("i64_2", AsValue::Int(hv(2) as i64)),
-        ("f64_0", AsValue::from(unit_f64(hv(3)))),
-        ("f64_1", AsValue::from(unit_f64(hv(4)))),
-        ("f64_2", AsValue::from(unit_f64(hv(5)))),
-        ("str_0", AsValue::String(base36(hv(6)))),
-        ("str_1", AsValue::String(base36(hv(7)))),
-        ("bool_0", AsValue::Bool(hv(8) & 1 == 1)),
-        (
-            "f32_0",
-            AsValue::from(f64::from(
-                (hv(9) >> 40) as f32 * (1.0 / (1u32 << 24) as f32),
-            )),
-        ),
-    ];
-    m.sort_by(|a, b| a.0.cmp(b.0));
-    m.into_iter()
-        .map(|(k, v)| (AsValue::String(k.to_string()), v))
-        .collect()
-}
-
-fn wide_features(id: u64) -> IndexMap<AsValue, AsValue> {
-    (0..100)
-        .map(|i| {
-            (
-                AsValue::String(format!("w{i:03}")),
-                AsValue::from(unit_f64(h(2, id, i))),
-            )
-        })
-        .collect()
-}
-
-/// The record key of a driver, built as the store builds it: Feast's
-/// serialized entity key (v3), digested with the set name.
-fn record_key(id: u64, buf: &mut Vec<u8>) -> Key {
-    let ek = EntityKey {
-        join_keys: vec!["driver_id".into()],
-        entity_values: vec![Value {
-            val: Some(Val::Int64Val(id as i64)),
-        }],
-    };
-    buf.clear();
-    serialize_entity_key_into(&ek, 3, buf).expect("an INT64 entity key always serializes");
-    Key::with_digest(
-        NAMESPACE.to_string(),
-        SET.to_string(),
-        None,
-        digest(SET, buf),
-    )
-}
 
 struct Ids {
     state: u64,
@@ -109,13 +46,6 @@ impl Ids {
         }
         out
     }
-}
-
-fn policy() -> BatchPolicy {
-    let mut p = BatchPolicy::default();
-    p.base_policy.total_timeout = 30_000;
-    p.base_policy.max_retries = 2;
-    p
 }
 
 async fn write_view(client: &Client, view: &str, n: u64) -> Result<f64, String> {

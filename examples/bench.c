@@ -19,8 +19,12 @@
  *
  * Usage: bench [--host H] [--port P] [--namespace NS] [--n N] [--threads T]
  *              [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]
- *              [--timeout-ms T] [--decoder reader|protobuf-c|both]
+ *              [--timeout-ms T] [--decoder reader|protobuf-c|both] [--serve 1]
  * Each measurement runs R times; the table shows the median and [min-max].
+ *
+ * With --serve 1 it is the C driver of scripts/bench-compare.sh instead: it
+ * reads the harness's commands on stdin and answers each with one JSON line
+ * (protocol in scripts/bench-compare.py).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -185,9 +189,14 @@ static int read_value_equal(const fas_rr_value *a, const Value *b) {
 
 static struct {
   const char *host, *ns;
-  int port, threads, repeat, warmup, iters, iters_1000, timeout_ms;
+  int port, threads, repeat, warmup, iters, iters_1000, timeout_ms, serve;
   int64_t n;
-} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 0, 100000};
+} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 0, 0, 100000};
+
+/* Serve mode: per-call write latencies (seconds, one per chunk) and the seed
+ * of the readers' id streams. */
+static double *write_lat;
+static uint64_t read_seed = SEED;
 
 static fas_store *store;
 
@@ -341,7 +350,9 @@ static void *write_worker(void *arg) {
     long long first = atomic_fetch_add(job->next, WRITE_CHUNK);
     if (first >= opt.n) return NULL;
     int64_t count = opt.n - first < WRITE_CHUNK ? opt.n - first : WRITE_CHUNK;
+    double t0 = now_s();
     write_chunk(job->view, first, count);
+    if (write_lat) write_lat[first / WRITE_CHUNK] = now_s() - t0;
   }
 }
 
@@ -514,7 +525,7 @@ typedef struct {
 
 static void *read_worker(void *arg) {
   read_job *job = arg;
-  uint64_t state = SEED + 7919ULL * (uint64_t)job->thread;
+  uint64_t state = read_seed + 7919ULL * (uint64_t)job->thread;
   int64_t ids[1000];
   for (int i = 0; i < opt.warmup; i++) {
     draw_ids(&state, job->c, ids);
@@ -598,9 +609,86 @@ static void usage(const char *argv0) {
           "usage: %s [--host H] [--port P] [--namespace NS] [--n N] [--threads T]\n"
           "          [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]\n"
           "          [--timeout-ms T]   (all client timeouts; default: the store's)\n"
-          "          [--decoder reader|protobuf-c|both]   (default: reader)\n",
+          "          [--decoder reader|protobuf-c|both]   (default: reader)\n"
+          "          [--serve 1]        (driver of scripts/bench-compare.sh)\n",
           argv0);
   exit(2);
+}
+
+/* ---- serve mode (scripts/bench-compare.sh) ---- */
+
+static void serve_reply(double p50_s, double p99_s, double per_s, int calls) {
+  printf("{\"p50_us\":%.1f,\"p99_us\":%.1f,\"per_s\":%.1f,\"calls\":%d,"
+         "\"allocs\":null,\"bytes\":null}\n",
+         p50_s * 1e6, p99_s * 1e6, per_s, calls);
+  fflush(stdout);
+}
+
+static int serve_view(const char *name, const view_def **view) {
+  if (!strcmp(name, "narrow")) *view = &narrow;
+  else if (!strcmp(name, "wide")) *view = &wide;
+  else return 0;
+  return 1;
+}
+
+/* One command; 0 on a malformed one. */
+static int serve_command(char *line) {
+  char v[16], kind[16];
+  int k, batch, callers, warmup, iters;
+  unsigned long long seed;
+  const view_def *view;
+  if (sscanf(line, "write %15s %d", v, &k) == 2) {
+    if (!serve_view(v, &view) || k < 1 || k > 64) return 0;
+    int chunks = (int)((opt.n + WRITE_CHUNK - 1) / WRITE_CHUNK);
+    write_lat = calloc((size_t)chunks, sizeof *write_lat);
+    if (!write_lat) die("calloc", FAS_ERR_INTERNAL, NULL);
+    opt.threads = k;
+    double rows_per_s = write_all(view);
+    qsort(write_lat, (size_t)chunks, sizeof *write_lat, cmp_double);
+    serve_reply(write_lat[(chunks - 1) * 50 / 100], write_lat[(chunks - 1) * 99 / 100], rows_per_s,
+                chunks);
+    free(write_lat);
+    write_lat = NULL;
+    return 1;
+  }
+  if (sscanf(line, "read %15s %15s %d %d %d %d %llu", v, kind, &batch, &callers, &warmup, &iters,
+             &seed) == 7) {
+    if (!serve_view(v, &view) || batch < 1 || batch > 1000 || callers < 1 || callers > 64 ||
+        warmup < 1 || iters < 1)
+      return 0;
+    read_case c = {view, NULL, 0, batch, 0};
+    if (!strcmp(kind, "proj")) {
+      if (view != &wide) return 0;
+      c.projection = PROJECTED;
+      c.n_projection = 5;
+    } else if (!strcmp(kind, "half")) {
+      c.missing = 1;
+    } else if (strcmp(kind, "whole")) {
+      return 0;
+    }
+    opt.threads = callers;
+    opt.warmup = warmup;
+    opt.iters = opt.iters_1000 = iters;
+    read_seed = (uint64_t)seed;
+    read_result r = run_read(&c);
+    serve_reply(r.p50 / 1e3, r.p99 / 1e3, r.entities_per_s, callers * iters);
+    return 1;
+  }
+  return 0;
+}
+
+static void serve(void) {
+  printf("{\"ready\":\"c\"}\n");
+  fflush(stdout);
+  char line[256];
+  while (fgets(line, sizeof line, stdin)) {
+    if (!strncmp(line, "quit", 4)) break;
+    if (!serve_command(line)) {
+      printf("{\"error\":\"bad command\"}\n");
+      fflush(stdout);
+      exit(2);
+    }
+  }
 }
 
 int main(int argc, char **argv) {
@@ -620,6 +708,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--iters-1000")) opt.iters_1000 = atoi(v);
     else if (!strcmp(a, "--timeout-ms")) opt.timeout_ms = atoi(v);
     else if (!strcmp(a, "--decoder")) decoder = v;
+    else if (!strcmp(a, "--serve")) opt.serve = atoi(v);
     else usage(argv[0]);
   }
   if (opt.n < 2000 || opt.threads < 1 || opt.threads > 64 || opt.repeat < 1 ||
@@ -660,6 +749,14 @@ int main(int argc, char **argv) {
   fas_error *err = NULL;
   int32_t status = fas_store_open(init_buf, init_len, &store, &err);
   if (status != FAS_OK) die("open", status, err);
+  if (opt.serve) {
+    serve();
+    err = NULL;
+    status = fas_store_close(store, &err);
+    if (status != FAS_OK) die("close", status, err);
+    fas_store_free(store);
+    return 0;
+  }
 
   static const read_case workload[] = {
       {&narrow, NULL, 0, 1, 0, 0},    {&narrow, NULL, 0, 10, 0, 0},  {&narrow, NULL, 0, 100, 0, 0},

@@ -39,3 +39,6 @@ python3 -m pip install -q --disable-pip-version-check \
 # feast-go: Feast's Go feature server source, its Go modules and protoc
 # plugins (Go module proxy), into ~/.cache/feast-aerospike; idempotent.
 bash "$root/bindings/go/feastserver/build.sh" fetch
+# The comparison harness's Go driver (scripts/bench-compare.sh): the official
+# Go client, a module of its own (bindings/go/officialbench).
+(cd "$root/bindings/go/officialbench" && go mod download)
