@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Coordinator of scripts/bench-compare.sh (run that, it builds the drivers).
 
-Runs every case of shared/BENCHMARK.md through every contender in ONE run,
+Runs every case of docs/benchmark-workload.md through every contender in ONE run,
 against one server and one data set, interleaved round by round: in each
 round every case is run by every contender before the next case starts, and
 the contenders' order rotates from round to round.

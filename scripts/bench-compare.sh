@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The comparison harness (issue 10): every case of shared/BENCHMARK.md through
+# The comparison harness (issue 10): every case of docs/benchmark-workload.md through
 # the official Go and Java clients, the bare `aerospike` crate, the library
 # alone (request bytes in, response bytes out) and the full path in C, Go and
 # Java, in ONE run against one server and one data set, interleaved round by
