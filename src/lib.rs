@@ -17,6 +17,7 @@ pub mod proto;
 pub mod runtime;
 pub mod store;
 pub mod tls;
+mod wire;
 
 pub use config::StoreConfig;
 pub use error::{Error, ErrorKind, Result};

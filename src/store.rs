@@ -12,6 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use prost::Message as _;
 use aerospike::{
     AdminPolicy, BatchOperation, BatchPolicy, BatchReadPolicy, BatchWritePolicy, Bins, Client,
     ClientPolicy, Expiration, Host, IndexMap, Key, MapPolicy, ResultCode, Statement,
@@ -25,6 +26,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Layout, Location, ViewOp};
 use crate::proto::v1::*;
 use crate::runtime::runtime;
+use crate::wire::{Direct, WriteChunk};
 
 /// A prewriting hook: given the feature view and the rows about to be
 /// written, returns the rows to write instead. `Ok(None)` (or no rows) skips
@@ -53,6 +55,8 @@ pub struct OnlineStore {
     map_policy: MapPolicy,
     batch_read_policy: BatchReadPolicy,
     batch_write_policy: BatchWritePolicy,
+    /// The direct batch path (src/wire), where the cluster allows it.
+    direct: Option<Direct>,
 }
 
 impl std::fmt::Debug for OnlineStore {
@@ -103,14 +107,35 @@ impl OnlineStore {
             expiration: ttl,
             ..BatchWritePolicy::default()
         };
+        let client = Arc::new(client);
+        let direct = Direct::new(client.clone(), Layout::new(config.clone()));
         Ok(OnlineStore {
-            client: Arc::new(client),
+            client,
+            direct,
             layout: Layout::new(config),
             closed: AtomicBool::new(false),
             map_policy: layout::ordered_map_policy(),
             batch_read_policy: BatchReadPolicy::default(),
             batch_write_policy,
         })
+    }
+
+    /// Route batch reads and writes through the `aerospike` crate instead
+    /// of the direct path: for tests that compare the two.
+    #[doc(hidden)]
+    pub fn without_direct_path(mut self) -> Self {
+        self.direct = None;
+        self
+    }
+
+    /// Whether a store opened with `config` takes the direct path.
+    pub fn direct_path_supported(config: &StoreConfig) -> bool {
+        Direct::supports(config)
+    }
+
+    /// Whether batch reads and writes take the direct path (src/wire).
+    pub fn uses_direct_path(&self) -> bool {
+        self.direct.is_some()
     }
 
     /// The configuration the store was opened with.
@@ -211,6 +236,28 @@ impl OnlineStore {
         let mut done: u64 = 0;
         for (chunk_no, chunk) in rows.chunks(chunk_size).enumerate() {
             let base = chunk_no * chunk_size;
+            if let Some(direct) = &self.direct {
+                let rows: Vec<(u32, &WriteRow)> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| ((base + i) as u32, r))
+                    .collect();
+                match Direct::policy(self.config(), deadline, "write_batch") {
+                    Ok(policy) => {
+                        let c = WriteChunk {
+                            loc: &loc,
+                            view: &view.name,
+                            ttl: self.wire_ttl(),
+                            entity_key_version: version,
+                        };
+                        direct.write_chunk(&c, &rows, policy, &mut response);
+                    }
+                    Err(e) => not_sent(&mut response, &rows, &view.name, &loc, &e),
+                }
+                done += chunk.len() as u64;
+                report(done);
+                continue;
+            }
             let mut pending = Pending {
                 ops: Vec::with_capacity(chunk.len()),
                 rows: Vec::with_capacity(chunk.len()),
@@ -268,6 +315,15 @@ impl OnlineStore {
         Ok(response)
     }
 
+    /// The record TTL the wire carries: 0 namespace default, u32::MAX never.
+    fn wire_ttl(&self) -> u32 {
+        match self.config().ttl_seconds {
+            None => 0,
+            Some(0) => u32::MAX,
+            Some(n) => n,
+        }
+    }
+
     fn write_op(
         &self,
         loc: &Location,
@@ -304,9 +360,33 @@ impl OnlineStore {
 
     /// Read one or more feature views for the same entities. Views sharing a
     /// (namespace, set) are fetched together, one batch round trip per chunk.
+    ///
+    /// On the direct path this does blocking socket I/O on the calling
+    /// thread (no task hand-off): from async code with latency-sensitive
+    /// neighbours, call it from `spawn_blocking`.
     pub async fn read(&self, request: &ReadRequest) -> Result<ReadResponse> {
+        if self.direct.is_some() {
+            let bytes = self.read_encoded(request).await?;
+            return ReadResponse::decode(&bytes[..])
+                .map_err(|e| Error::new(ErrorKind::Internal, format!("read: response: {e}")));
+        }
+        self.read_with_crate(request).await
+    }
+
+    /// Read, answering the encoded `ReadResponse` (what the C ABI hands
+    /// out): on the direct path the bytes are built straight from the
+    /// server's answer.
+    pub async fn read_encoded(&self, request: &ReadRequest) -> Result<Vec<u8>> {
+        let Some(direct) = &self.direct else {
+            return Ok(self.read_with_crate(request).await?.encode_to_vec());
+        };
         self.check_open("read")?;
-        let deadline = deadline(request.timeout_ms);
+        let keys = self.serialize_keys(request)?;
+        let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
+        direct.read(request, &keys, policy)
+    }
+
+    fn serialize_keys(&self, request: &ReadRequest) -> Result<Vec<Vec<u8>>> {
         let version = self.config().entity_key_serialization_version;
         let mut keys: Vec<Vec<u8>> = Vec::with_capacity(request.entity_keys.len());
         for (i, k) in request.entity_keys.iter().enumerate() {
@@ -315,6 +395,13 @@ impl OnlineStore {
                 .map_err(|e| e.context(format!("read: entity_keys[{i}]")))?;
             keys.push(buf);
         }
+        Ok(keys)
+    }
+
+    async fn read_with_crate(&self, request: &ReadRequest) -> Result<ReadResponse> {
+        self.check_open("read")?;
+        let deadline = deadline(request.timeout_ms);
+        let keys = self.serialize_keys(request)?;
         let mut plans: Vec<ViewPlan<'_>> = Vec::with_capacity(request.views.len());
         for (i, vr) in request.views.iter().enumerate() {
             let view = vr
@@ -622,6 +709,24 @@ impl Drop for OnlineStore {
                 let _ = client.close().await;
             });
         }
+    }
+}
+
+/// Rows of a chunk that were never sent: the request deadline expired.
+fn not_sent(
+    response: &mut WriteBatchResponse,
+    rows: &[(u32, &WriteRow)],
+    view: &str,
+    loc: &Location,
+    e: &Error,
+) {
+    for &(index, _) in rows {
+        response.failures.push(RowFailure {
+            row_index: index,
+            result_code: -1,
+            message: format!("write_batch {view} {loc}: row {index} not sent: {}", e.message()),
+            in_doubt: false,
+        });
     }
 }
 
