@@ -1,6 +1,6 @@
 //! Codec benchmark: encode (WriteRow -> record operations) and decode
 //! (stored slot as the client returns it -> EntityRow) for the NARROW and
-//! WIDE shapes of BENCHMARK.md, 1000 rows per iteration. No server involved:
+//! WIDE shapes of docs/benchmark-workload.md, 1000 rows per iteration. No server involved:
 //! this is our own CPU cost per row and per value.
 //!
 //! Run: `cargo bench --bench codec` (results in docs/benchmarks.md, ## Codec).
@@ -10,11 +10,12 @@ mod workload;
 
 use aerospike::Value as AsValue;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
+use feast_aerospike::codec::{encode_row_features, ms_to_timestamp, timestamp_to_ms};
 use feast_aerospike::layout;
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::value_type::Enum as Vt;
 use feast_aerospike::proto::v1::*;
-use feast_aerospike::store::{encode_row_features, ms_to_timestamp, timestamp_to_ms, ViewPlan};
+use feast_aerospike::ViewPlan;
 use workload::{base36, h, unit_f64, EPOCH_2024_MS};
 
 const ROWS: usize = 1000;

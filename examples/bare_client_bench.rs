@@ -1,5 +1,5 @@
 //! Baseline for docs/benchmarks.md: the bare `aerospike` crate doing the
-//! operations of shared/BENCHMARK.md with no protobuf and no C ABI, so the
+//! operations of docs/benchmark-workload.md with no protobuf and no C ABI, so the
 //! store's full path can be compared with what the client alone costs
 //! (DESIGN.md §8).
 //!
@@ -35,7 +35,7 @@ const WIDE: &str = "driver_wide";
 const PROJECTED: [&str; 5] = ["w003", "w017", "w042", "w068", "w091"];
 const WARMUP: usize = 10;
 
-/// One NARROW row, in key order as the store sends it (BENCHMARK.md's
+/// One NARROW row, in key order as the store sends it (docs/benchmark-workload.md's
 /// feature index decides the value, the name decides the position).
 fn narrow_features(id: u64) -> IndexMap<AsValue, AsValue> {
     let hv = |i| h(1, id, i);

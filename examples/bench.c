@@ -1,5 +1,5 @@
 /*
- * bench.c: the project's one benchmark workload (shared/BENCHMARK.md) through
+ * bench.c: the project's one benchmark workload (docs/benchmark-workload.md) through
  * the C ABI. Writes NARROW then WIDE (calls of 1000 rows, rows/s), then reads
  * batches of 1, 10, 100, 1000 random existing ids (p50/p90/p99 latency and
  * entities/s), a projected WIDE read (5 features, batch 100) and a
@@ -7,16 +7,25 @@
  * is checked against the generated data, untimed, before the timed calls.
  *
  * Timed calls cover the full caller path: building and packing the request
- * with protobuf-c, the fas_* call, unpacking the response.
+ * with protobuf-c, the fas_* call, reading the response. Responses are read in
+ * place with feast_aerospike_read.h (no allocation); --decoder protobuf-c (or
+ * both, interleaved case by case) unpacks them with protobuf-c instead, as
+ * this program did before, and walks every value the same way.
+ *
+ * Allocations per read call: malloc, calloc, realloc, posix_memalign and
+ * aligned_alloc are counted by wrappers in this program (all threads, so the
+ * library's own allocations are included), and separately those made while
+ * reading the response (zero with the reader). Builds with ASan have no wrappers and print "-".
  *
  * Usage: bench [--host H] [--port P] [--namespace NS] [--n N] [--threads T]
  *              [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]
- *              [--timeout-ms T]
+ *              [--timeout-ms T] [--decoder reader|protobuf-c|both]
  * Each measurement runs R times; the table shows the median and [min-max].
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
 #include <pthread.h>
+#include <errno.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,11 +33,48 @@
 #include <time.h>
 
 #include "feast_aerospike.h"
+#include "feast_aerospike_read.h"
 #include "feast_aerospike/v1/store.pb-c.h"
 
 typedef FeastAerospike__V1__Value Value;
 
-/* ---- workload (BENCHMARK.md) ---- */
+/* ---- allocation counting ---- */
+
+#if defined(__SANITIZE_ADDRESS__)
+#define COUNTS_ALLOCATIONS 0 /* ASan owns malloc */
+#else
+#define COUNTS_ALLOCATIONS 1
+/* glibc's own entry points; defining malloc & co. here replaces them for the
+ * whole process (glibc supports this), including the Rust library. */
+extern void *__libc_malloc(size_t);
+extern void *__libc_calloc(size_t, size_t);
+extern void *__libc_realloc(void *, size_t);
+extern void *__libc_memalign(size_t, size_t);
+extern void __libc_free(void *);
+#endif
+static atomic_ullong allocs_all;
+static _Thread_local unsigned long long allocs_here, allocs_reading;
+#if COUNTS_ALLOCATIONS
+static void count_alloc(void) {
+  atomic_fetch_add_explicit(&allocs_all, 1, memory_order_relaxed);
+  allocs_here++;
+}
+void *malloc(size_t n) { count_alloc(); return __libc_malloc(n); }
+void *calloc(size_t n, size_t size) { count_alloc(); return __libc_calloc(n, size); }
+void *realloc(void *p, size_t n) { count_alloc(); return __libc_realloc(p, n); }
+void free(void *p) { __libc_free(p); }
+void *aligned_alloc(size_t align, size_t n) { count_alloc(); return __libc_memalign(align, n); }
+int posix_memalign(void **out, size_t align, size_t n) {
+  if (align < sizeof(void *) || (align & (align - 1))) return EINVAL;
+  count_alloc();
+  void *p = __libc_memalign(align, n);
+  if (!p) return ENOMEM;
+  *out = p;
+  return 0;
+}
+#endif
+
+/* ---- workload (docs/benchmark-workload.md) ---- */
 
 #define SEED 20240101ULL
 #define TAG_NARROW 1
@@ -116,6 +162,21 @@ static int values_equal(const Value *a, const Value *b) {
     case FEAST_AEROSPIKE__V1__VALUE__VAL_FLOAT_VAL: return a->float_val == b->float_val;
     case FEAST_AEROSPIKE__V1__VALUE__VAL_BOOL_VAL: return !a->bool_val == !b->bool_val;
     case FEAST_AEROSPIKE__V1__VALUE__VAL_STRING_VAL: return !strcmp(a->string_val, b->string_val);
+    default: return 0;
+  }
+}
+
+/* The same comparison for a value read in place (kinds are the same numbers). */
+static int read_value_equal(const fas_rr_value *a, const Value *b) {
+  if (a->kind != (uint32_t)b->val_case) return 0;
+  switch (a->kind) {
+    case FAS_RR_KIND_INT64: return a->as.i64 == b->int64_val;
+    case FAS_RR_KIND_DOUBLE: return a->as.f64 == b->double_val;
+    case FAS_RR_KIND_FLOAT: return a->as.f32 == b->float_val;
+    case FAS_RR_KIND_BOOL: return !a->as.boolean == !b->bool_val;
+    case FAS_RR_KIND_STRING:
+      return a->bytes.len == strlen(b->string_val) &&
+             !memcmp(a->bytes.ptr, b->string_val, a->bytes.len);
     default: return 0;
   }
 }
@@ -297,12 +358,15 @@ static double write_all(const view_def *view) {
 
 /* ---- reads ---- */
 
+enum decoder { DECODE_READER, DECODE_PROTOBUF_C };
+
 typedef struct {
   const view_def *view;
   const int *projection; /* feature indexes, or NULL for all */
   int n_projection;
   int batch;
   int missing; /* every other id absent */
+  enum decoder decoder;
 } read_case;
 
 /* The ids of one batch: distinct draws from a splitmix64 stream. */
@@ -320,6 +384,91 @@ static void draw_ids(uint64_t *state, const read_case *c, int64_t *ids) {
       }
     }
   }
+}
+
+/* Mixes every value read into a sink, so both decoders do the same work. */
+static _Thread_local uint64_t sink;
+
+static void bad_row(const read_case *c, int64_t id, const char *what) {
+  fprintf(stderr, "bench: read %s id %" PRId64 ": %s\n", c->view->view.name, id, what);
+  exit(1);
+}
+
+/* Checks one row's found flag and timestamp; returns the number of values expected. */
+static int check_row(const read_case *c, int64_t id, int found, int has_ts, int64_t seconds,
+                     size_t n_values) {
+  int nf = c->projection ? c->n_projection : c->view->n_features;
+  int expect_found = id < opt.n;
+  if (!found != !expect_found) bad_row(c, id, found ? "found, expected absent" : "not found");
+  if (expect_found && (n_values != (size_t)nf || !has_ts || seconds != EPOCH_2024 + id))
+    bad_row(c, id, "wrong number of values or event timestamp");
+  return expect_found ? nf : 0;
+}
+
+static void expected_value(const read_case *c, int64_t id, int f, Value *want, char *str) {
+  feature_value(c->view->tag, id, c->projection ? c->projection[f] : f, want, str);
+}
+
+/* Reads the response in place with feast_aerospike_read.h. */
+static void walk_reader(const read_case *c, const int64_t *ids, const uint8_t *out,
+                        size_t out_len, int verify) {
+  fas_rr_iter views = fas_rr_response(out, out_len);
+  fas_rr_view view;
+  if (fas_rr_next_view(&views, &view) != FAS_RR_OK || view.n_rows != (size_t)c->batch ||
+      fas_rr_next_view(&views, &view) != FAS_RR_END)
+    die("read response shape", FAS_ERR_INTERNAL, NULL);
+  fas_rr_iter rows = fas_rr_view_rows(&view);
+  fas_rr_row row;
+  for (int i = 0; i < c->batch; i++) {
+    if (fas_rr_next_row(&rows, &row) != FAS_RR_OK) die("read response row", FAS_ERR_INTERNAL, NULL);
+    int nf = verify ? check_row(c, ids[i], row.found, row.has_event_timestamp, row.event_seconds,
+                                row.n_values)
+                    : 0;
+    sink += (uint64_t)row.event_seconds;
+    fas_rr_iter values = fas_rr_row_values(&row);
+    fas_rr_value v;
+    int rc, f = 0;
+    for (; (rc = fas_rr_next_value(&values, &v)) == FAS_RR_OK; f++) {
+      sink += v.kind == FAS_RR_KIND_STRING ? v.bytes.len : (uint64_t)v.as.i64;
+      if (f < nf) {
+        Value want;
+        char str[13];
+        expected_value(c, ids[i], f, &want, str);
+        if (!read_value_equal(&v, &want)) bad_row(c, ids[i], c->view->names[f]);
+      }
+    }
+    if (rc != FAS_RR_END) die("read response value", FAS_ERR_INTERNAL, NULL);
+  }
+}
+
+/* Unpacks the response with protobuf-c (one allocation per message). */
+static void walk_protobuf_c(const read_case *c, const int64_t *ids, const uint8_t *out,
+                            size_t out_len, int verify) {
+  FeastAerospike__V1__ReadResponse *resp =
+      feast_aerospike__v1__read_response__unpack(NULL, out_len, out);
+  if (!resp || resp->n_views != 1 || resp->views[0]->n_rows != (size_t)c->batch)
+    die("read response shape", FAS_ERR_INTERNAL, NULL);
+  const FeastAerospike__V1__ViewResult *r = resp->views[0];
+  for (int i = 0; i < c->batch; i++) {
+    const FeastAerospike__V1__EntityRow *row = r->rows[i];
+    int64_t seconds = row->event_timestamp ? row->event_timestamp->seconds : 0;
+    int nf = verify ? check_row(c, ids[i], row->found, row->event_timestamp != NULL, seconds,
+                                row->n_values)
+                    : 0;
+    sink += (uint64_t)seconds;
+    for (size_t f = 0; f < row->n_values; f++) {
+      const Value *v = row->values[f];
+      sink += v->val_case == FEAST_AEROSPIKE__V1__VALUE__VAL_STRING_VAL ? strlen(v->string_val)
+                                                                        : (uint64_t)v->int64_val;
+      if ((int)f < nf) {
+        Value want;
+        char str[13];
+        expected_value(c, ids[i], (int)f, &want, str);
+        if (!values_equal(v, &want)) bad_row(c, ids[i], c->view->names[f]);
+      }
+    }
+  }
+  feast_aerospike__v1__read_response__free_unpacked(resp, NULL);
 }
 
 /* One read call; verifies the response when `verify` is set. */
@@ -347,39 +496,11 @@ static void read_once(const read_case *c, const int64_t *ids, int verify) {
   req.views = views;
   size_t out_len = 0;
   uint8_t *out = call(fas_store_read, "read", &req.base, &out_len);
-  FeastAerospike__V1__ReadResponse *resp =
-      feast_aerospike__v1__read_response__unpack(NULL, out_len, out);
+  unsigned long long before = allocs_here;
+  if (c->decoder == DECODE_READER) walk_reader(c, ids, out, out_len, verify);
+  else walk_protobuf_c(c, ids, out, out_len, verify);
+  allocs_reading += allocs_here - before;
   fas_buffer_free(out, out_len);
-  if (!resp || resp->n_views != 1 || resp->views[0]->n_rows != (size_t)c->batch)
-    die("read response shape", FAS_ERR_INTERNAL, NULL);
-  if (verify) {
-    int nf = c->projection ? c->n_projection : c->view->n_features;
-    const FeastAerospike__V1__ViewResult *r = resp->views[0];
-    for (int i = 0; i < c->batch; i++) {
-      const FeastAerospike__V1__EntityRow *row = r->rows[i];
-      int expect_found = ids[i] < opt.n;
-      if (!row->found != !expect_found || (expect_found && (row->n_values != (size_t)nf ||
-                                                            !row->event_timestamp ||
-                                                            row->event_timestamp->seconds !=
-                                                                EPOCH_2024 + ids[i]))) {
-        fprintf(stderr, "bench: read %s id %" PRId64 ": found=%d (expected %d), %zu values\n",
-                c->view->view.name, ids[i], (int)row->found, expect_found, row->n_values);
-        exit(1);
-      }
-      for (int f = 0; expect_found && f < nf; f++) {
-        int index = c->projection ? c->projection[f] : f;
-        Value want;
-        char str[13];
-        feature_value(c->view->tag, ids[i], index, &want, str);
-        if (!values_equal(row->values[f], &want)) {
-          fprintf(stderr, "bench: read %s id %" PRId64 " feature %s: wrong value\n",
-                  c->view->view.name, ids[i], c->view->names[index]);
-          exit(1);
-        }
-      }
-    }
-  }
-  feast_aerospike__v1__read_response__free_unpacked(resp, NULL);
 }
 
 typedef struct {
@@ -387,6 +508,8 @@ typedef struct {
   int thread, calls;
   double *latencies; /* seconds, `calls` of them */
   pthread_barrier_t *start;
+  unsigned long long reading_allocs; /* reading responses, during the timed calls */
+  unsigned long long all_allocs_at_end; /* process-wide counter after the last call */
 } read_job;
 
 static void *read_worker(void *arg) {
@@ -398,12 +521,15 @@ static void *read_worker(void *arg) {
     read_once(job->c, ids, i == 0); /* the first call of every thread is verified */
   }
   pthread_barrier_wait(job->start);
+  unsigned long long reading0 = allocs_reading;
   for (int i = 0; i < job->calls; i++) {
     draw_ids(&state, job->c, ids);
     double t0 = now_s();
     read_once(job->c, ids, 0);
     job->latencies[i] = now_s() - t0;
   }
+  job->reading_allocs = allocs_reading - reading0;
+  job->all_allocs_at_end = atomic_load(&allocs_all);
   return NULL;
 }
 
@@ -414,6 +540,7 @@ static int cmp_double(const void *a, const void *b) {
 
 typedef struct {
   double p50, p90, p99, entities_per_s;
+  double allocs_per_call, reading_allocs_per_call; /* -1 when not counted */
 } read_result;
 
 static read_result run_read(const read_case *c) {
@@ -425,17 +552,24 @@ static read_result run_read(const read_case *c) {
   pthread_barrier_t start;
   pthread_barrier_init(&start, NULL, (unsigned)opt.threads + 1);
   for (int t = 0; t < opt.threads; t++) {
-    jobs[t] = (read_job){c, t, calls, lat + (size_t)t * (size_t)calls, &start};
+    jobs[t] = (read_job){c, t, calls, lat + (size_t)t * (size_t)calls, &start, 0, 0};
     pthread_create(&th[t], NULL, read_worker, &jobs[t]);
   }
   pthread_barrier_wait(&start);
   double t0 = now_s();
+  unsigned long long all0 = atomic_load(&allocs_all), all1 = all0, reading = 0;
   for (int t = 0; t < opt.threads; t++) pthread_join(th[t], NULL);
   double wall = now_s() - t0;
+  for (int t = 0; t < opt.threads; t++) {
+    reading += jobs[t].reading_allocs;
+    if (jobs[t].all_allocs_at_end > all1) all1 = jobs[t].all_allocs_at_end;
+  }
   pthread_barrier_destroy(&start);
   qsort(lat, (size_t)total, sizeof *lat, cmp_double);
   read_result r = {lat[(total - 1) * 50 / 100] * 1e3, lat[(total - 1) * 90 / 100] * 1e3,
-                   lat[(total - 1) * 99 / 100] * 1e3, (double)total * c->batch / wall};
+                   lat[(total - 1) * 99 / 100] * 1e3, (double)total * c->batch / wall,
+                   COUNTS_ALLOCATIONS ? (double)(all1 - all0) / total : -1,
+                   COUNTS_ALLOCATIONS ? (double)reading / total : -1};
   free(lat);
   return r;
 }
@@ -463,12 +597,14 @@ static void usage(const char *argv0) {
   fprintf(stderr,
           "usage: %s [--host H] [--port P] [--namespace NS] [--n N] [--threads T]\n"
           "          [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]\n"
-          "          [--timeout-ms T]   (all client timeouts; default: the store's)\n",
+          "          [--timeout-ms T]   (all client timeouts; default: the store's)\n"
+          "          [--decoder reader|protobuf-c|both]   (default: reader)\n",
           argv0);
   exit(2);
 }
 
 int main(int argc, char **argv) {
+  const char *decoder = "reader";
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (i + 1 >= argc) usage(argv[0]);
@@ -483,6 +619,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--iters")) opt.iters = atoi(v);
     else if (!strcmp(a, "--iters-1000")) opt.iters_1000 = atoi(v);
     else if (!strcmp(a, "--timeout-ms")) opt.timeout_ms = atoi(v);
+    else if (!strcmp(a, "--decoder")) decoder = v;
     else usage(argv[0]);
   }
   if (opt.n < 2000 || opt.threads < 1 || opt.threads > 64 || opt.repeat < 1 ||
@@ -491,6 +628,9 @@ int main(int argc, char **argv) {
                     "--warmup/--iters >= 1\n", MAX_REPEAT);
     return 2;
   }
+  int use_reader = !strcmp(decoder, "reader") || !strcmp(decoder, "both");
+  int use_pbc = !strcmp(decoder, "protobuf-c") || !strcmp(decoder, "both");
+  if (!use_reader && !use_pbc) usage(argv[0]);
   if (fas_abi_version() != FAS_ABI_VERSION) {
     fprintf(stderr, "bench: library ABI %u, header ABI %u\n", (unsigned)fas_abi_version(),
             (unsigned)FAS_ABI_VERSION);
@@ -521,22 +661,37 @@ int main(int argc, char **argv) {
   int32_t status = fas_store_open(init_buf, init_len, &store, &err);
   if (status != FAS_OK) die("open", status, err);
 
-  read_case cases[] = {
-      {&narrow, NULL, 0, 1, 0},   {&narrow, NULL, 0, 10, 0},  {&narrow, NULL, 0, 100, 0},
-      {&narrow, NULL, 0, 1000, 0}, {&wide, NULL, 0, 1, 0},     {&wide, NULL, 0, 10, 0},
-      {&wide, NULL, 0, 100, 0},   {&wide, NULL, 0, 1000, 0},  {&wide, PROJECTED, 5, 100, 0},
-      {&narrow, NULL, 0, 100, 1},
+  static const read_case workload[] = {
+      {&narrow, NULL, 0, 1, 0, 0},    {&narrow, NULL, 0, 10, 0, 0},  {&narrow, NULL, 0, 100, 0, 0},
+      {&narrow, NULL, 0, 1000, 0, 0}, {&wide, NULL, 0, 1, 0, 0},     {&wide, NULL, 0, 10, 0, 0},
+      {&wide, NULL, 0, 100, 0, 0},    {&wide, NULL, 0, 1000, 0, 0},  {&wide, PROJECTED, 5, 100, 0, 0},
+      {&narrow, NULL, 0, 100, 1, 0},
   };
-  enum { N_CASES = sizeof cases / sizeof cases[0] };
+  /* With --decoder both, each case runs with protobuf-c then the reader, back to back. */
+  enum { N_WORKLOAD = sizeof workload / sizeof workload[0], N_CASES = 2 * N_WORKLOAD };
+  read_case cases[N_CASES];
+  int n_cases = 0;
+  for (int w = 0; w < N_WORKLOAD; w++) {
+    if (use_pbc) {
+      cases[n_cases] = workload[w];
+      cases[n_cases++].decoder = DECODE_PROTOBUF_C;
+    }
+    if (use_reader) {
+      cases[n_cases] = workload[w];
+      cases[n_cases++].decoder = DECODE_READER;
+    }
+  }
   static double w_narrow[MAX_REPEAT], w_wide[MAX_REPEAT];
   static double p50[N_CASES][MAX_REPEAT], p90[N_CASES][MAX_REPEAT], p99[N_CASES][MAX_REPEAT],
-      eps[N_CASES][MAX_REPEAT];
+      eps[N_CASES][MAX_REPEAT], allocs[N_CASES][MAX_REPEAT], reading_allocs[N_CASES][MAX_REPEAT];
   for (int r = 0; r < opt.repeat; r++) {
     w_narrow[r] = write_all(&narrow);
     w_wide[r] = write_all(&wide);
     fprintf(stderr, "run %d: writes %.0f / %.0f rows/s\n", r + 1, w_narrow[r], w_wide[r]);
-    for (int c = 0; c < N_CASES; c++) {
+    for (int c = 0; c < n_cases; c++) {
       read_result res = run_read(&cases[c]);
+      allocs[c][r] = res.allocs_per_call;
+      reading_allocs[c][r] = res.reading_allocs_per_call;
       p50[c][r] = res.p50;
       p90[c][r] = res.p90;
       p99[c][r] = res.p99;
@@ -553,8 +708,9 @@ int main(int argc, char **argv) {
   printf("| NARROW (calls of %d rows) | %s |\n", WRITE_CHUNK, a);
   cell(a, sizeof a, w_wide, opt.repeat, "%.0f");
   printf("| WIDE (calls of %d rows) | %s |\n\n", WRITE_CHUNK, a);
-  printf("| read | batch | p50 ms | p90 ms | p99 ms | entities/s |\n|---|---|---|---|---|---|\n");
-  for (int c = 0; c < N_CASES; c++) {
+  printf("| read | batch | decoder | p50 ms | p90 ms | p99 ms | entities/s | allocs/call "
+         "(all threads) | of which reading the response |\n|---|---|---|---|---|---|---|---|---|\n");
+  for (int c = 0; c < n_cases; c++) {
     const read_case *k = &cases[c];
     const char *label = k->missing ? "NARROW, half missing"
                         : k->projection ? "WIDE projected 5"
@@ -563,7 +719,13 @@ int main(int argc, char **argv) {
     cell(b, sizeof b, p90[c], opt.repeat, "%.3f");
     cell(c_, sizeof c_, p99[c], opt.repeat, "%.3f");
     cell(d, sizeof d, eps[c], opt.repeat, "%.0f");
-    printf("| %s | %d | %s | %s | %s | %s |\n", label, k->batch, a, b, c_, d);
+    char e[128] = "-", f[128] = "-";
+    if (COUNTS_ALLOCATIONS) {
+      cell(e, sizeof e, allocs[c], opt.repeat, "%.1f");
+      cell(f, sizeof f, reading_allocs[c], opt.repeat, "%.1f");
+    }
+    printf("| %s | %d | %s | %s | %s | %s | %s | %s | %s |\n", label, k->batch,
+           k->decoder == DECODE_READER ? "reader" : "protobuf-c", a, b, c_, d, e, f);
   }
 
   err = NULL;

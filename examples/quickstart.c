@@ -6,7 +6,8 @@
  * examples/expected/quickstart.out.
  *
  * Usage: quickstart [--host H] [--port P] [--namespace NS]
- * Messages are built with protobuf-c from proto/ (generated at build time).
+ * Requests are built with protobuf-c from proto/ (generated at build time);
+ * read responses are read in place with feast_aerospike_read.h.
  */
 #include <inttypes.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "feast_aerospike.h"
+#include "feast_aerospike_read.h"
 #include "feast_aerospike/v1/store.pb-c.h"
 
 typedef int32_t (*fas_op)(const fas_store *, const uint8_t *, size_t, uint8_t **,
@@ -53,15 +55,15 @@ static FeastAerospike__V1__Value *int64_value(FeastAerospike__V1__Value *v, int6
   return v;
 }
 
-static void print_value(const FeastAerospike__V1__Value *v) {
-  switch (v->val_case) {
-    case FEAST_AEROSPIKE__V1__VALUE__VAL_INT64_VAL: printf("%" PRId64, v->int64_val); break;
-    case FEAST_AEROSPIKE__V1__VALUE__VAL_DOUBLE_VAL: printf("%.3f", v->double_val); break;
-    case FEAST_AEROSPIKE__V1__VALUE__VAL_FLOAT_VAL: printf("%.3f", (double)v->float_val); break;
-    case FEAST_AEROSPIKE__V1__VALUE__VAL_STRING_VAL: printf("\"%s\"", v->string_val); break;
-    case FEAST_AEROSPIKE__V1__VALUE__VAL_BOOL_VAL: printf("%s", v->bool_val ? "true" : "false"); break;
-    case FEAST_AEROSPIKE__V1__VALUE__VAL__NOT_SET: printf("null"); break;
-    default: printf("<value case %d>", (int)v->val_case); break;
+static void print_value(const fas_rr_value *v) {
+  switch (v->kind) {
+    case FAS_RR_KIND_INT64: printf("%" PRId64, v->as.i64); break;
+    case FAS_RR_KIND_DOUBLE: printf("%.3f", v->as.f64); break;
+    case FAS_RR_KIND_FLOAT: printf("%.3f", (double)v->as.f32); break;
+    case FAS_RR_KIND_STRING: printf("\"%.*s\"", (int)v->bytes.len, (const char *)v->bytes.ptr); break;
+    case FAS_RR_KIND_BOOL: printf("%s", v->as.boolean ? "true" : "false"); break;
+    case FAS_RR_KIND_UNSET: printf("null"); break;
+    default: printf("<value case %d>", (int)v->kind); break;
   }
 }
 
@@ -182,32 +184,39 @@ static int read_and_print(const fas_store *store, const char *title, size_t n_id
   uint8_t *out = NULL;
   size_t out_len = 0;
   if (call(fas_store_read, "read", store, &req.base, &out, &out_len) != FAS_OK) return 1;
-  FeastAerospike__V1__ReadResponse *resp =
-      feast_aerospike__v1__read_response__unpack(NULL, out_len, out);
-  fas_buffer_free(out, out_len);
-  if (!resp) {
-    fprintf(stderr, "read: cannot decode the response\n");
-    return 1;
-  }
+  /* The response is read in place (feast_aerospike_read.h): no allocation. */
   printf("read (%s):\n", title);
-  for (size_t v = 0; v < resp->n_views; v++) {
-    const FeastAerospike__V1__ViewResult *vr = resp->views[v];
-    for (size_t r = 0; r < vr->n_rows; r++) {
-      const FeastAerospike__V1__EntityRow *row = vr->rows[r];
-      printf("  %s driver_id=%" PRId64 ":", vr->feature_view, ids[r]);
-      if (!row->found) {
+  fas_rr_iter views_it = fas_rr_response(out, out_len);
+  fas_rr_view view;
+  int rc;
+  while ((rc = fas_rr_next_view(&views_it, &view)) == FAS_RR_OK) {
+    fas_rr_iter rows = fas_rr_view_rows(&view);
+    fas_rr_row row;
+    for (size_t r = 0; (rc = fas_rr_next_row(&rows, &row)) == FAS_RR_OK; r++) {
+      printf("  %.*s driver_id=%" PRId64 ":", (int)view.name.len, (const char *)view.name.ptr,
+             r < n_ids ? ids[r] : (int64_t)-1);
+      if (!row.found) {
         printf(" not found\n");
         continue;
       }
-      for (size_t f = 0; f < row->n_values && f < vr->n_feature_names; f++) {
-        printf(" %s=", vr->feature_names[f]);
-        print_value(row->values[f]);
+      fas_rr_iter names = fas_rr_view_feature_names(&view), values = fas_rr_row_values(&row);
+      fas_rr_bytes name;
+      fas_rr_value value;
+      while ((rc = fas_rr_next_feature_name(&names, &name)) == FAS_RR_OK &&
+             (rc = fas_rr_next_value(&values, &value)) == FAS_RR_OK) {
+        printf(" %.*s=", (int)name.len, (const char *)name.ptr);
+        print_value(&value);
       }
-      printf(" event_ts=%" PRId64 "\n",
-             row->event_timestamp ? row->event_timestamp->seconds : (int64_t)-1);
+      if (rc == FAS_RR_MALFORMED) break;
+      printf(" event_ts=%" PRId64 "\n", row.has_event_timestamp ? row.event_seconds : (int64_t)-1);
     }
+    if (rc == FAS_RR_MALFORMED) break;
   }
-  feast_aerospike__v1__read_response__free_unpacked(resp, NULL);
+  fas_buffer_free(out, out_len);
+  if (rc == FAS_RR_MALFORMED) {
+    fprintf(stderr, "read: cannot decode the response\n");
+    return 1;
+  }
   return 0;
 }
 

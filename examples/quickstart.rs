@@ -9,11 +9,11 @@
 
 use std::process::ExitCode;
 
+use feast_aerospike::codec::ms_to_timestamp;
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::value_type::Enum as Vt;
 use feast_aerospike::proto::v1::*;
 use feast_aerospike::runtime::runtime;
-use feast_aerospike::store::ms_to_timestamp;
 use feast_aerospike::{OnlineStore, StoreConfig};
 use feast_aerospike_testserver::{ServerConfig, TestServer};
 

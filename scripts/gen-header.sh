@@ -1,30 +1,33 @@
 #!/usr/bin/env bash
-# Regenerates include/feast_aerospike.h from src/ffi/ with the pinned cbindgen.
-#   scripts/gen-header.sh          write the header
-#   scripts/gen-header.sh --check  fail (showing the diff) when the committed
+# Regenerates include/feast_aerospike.h from src/ffi/ with the pinned cbindgen,
+# and its copy inside the Go module (bindings/go/feast_aerospike.h, so the
+# module builds outside this repository).
+#   scripts/gen-header.sh          write both headers
+#   scripts/gen-header.sh --check  fail (showing the diff) when either committed
 #                                  header differs from a fresh generation
 # Only src/ffi/ is parsed (source-file mode follows its `mod` declarations), so
 # public items elsewhere in the crate never leak into the C header.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-CBINDGEN_VERSION=0.29.2
-if [ "$(cbindgen --version 2>/dev/null || true)" != "cbindgen $CBINDGEN_VERSION" ]; then
-  echo "installing cbindgen $CBINDGEN_VERSION" >&2
-  cargo install --quiet --locked "cbindgen@$CBINDGEN_VERSION"
-fi
+source scripts/require.sh
+require_output "cbindgen $CBINDGEN_VERSION" "cbindgen $CBINDGEN_VERSION" cbindgen --version
 
-header=include/feast_aerospike.h
+headers=(include/feast_aerospike.h bindings/go/feast_aerospike.h)
 if [ "${1:-}" = "--check" ]; then
   fresh=$(mktemp)
   trap 'rm -f "$fresh"' EXIT
   cbindgen --quiet --config cbindgen.toml --output "$fresh" src/ffi/mod.rs
-  if ! diff -u "$header" "$fresh"; then
-    echo "$header is stale: run scripts/gen-header.sh and commit the result" >&2
-    exit 1
-  fi
-  echo "$header is up to date"
+  for header in "${headers[@]}"; do
+    if ! diff -u "$header" "$fresh"; then
+      echo "$header is stale: run scripts/gen-header.sh and commit the result" >&2
+      exit 1
+    fi
+    echo "$header is up to date"
+  done
 else
-  cbindgen --quiet --config cbindgen.toml --output "$header" src/ffi/mod.rs
-  echo "wrote $header"
+  for header in "${headers[@]}"; do
+    cbindgen --quiet --config cbindgen.toml --output "$header" src/ffi/mod.rs
+    echo "wrote $header"
+  done
 fi

@@ -25,6 +25,26 @@ pub enum ErrorKind {
     Internal,
 }
 
+impl ErrorKind {
+    /// The C ABI status code this kind is reported as (`FAS_ERR_*`,
+    /// docs/ABI.md), also carried by each failed row of a write batch
+    /// (`RowFailure.status`). Exhaustive on purpose: a new kind must be given
+    /// a status before the crate compiles; src/ffi/status.rs names the numbers
+    /// and a test there keeps both equal.
+    pub const fn status(self) -> i32 {
+        match self {
+            ErrorKind::InvalidArgument => 1,
+            ErrorKind::Decode => 2,
+            ErrorKind::Config => 3,
+            ErrorKind::Connection => 4,
+            ErrorKind::Timeout => 5,
+            ErrorKind::Server => 6,
+            ErrorKind::Closed => 7,
+            ErrorKind::Internal => 9,
+        }
+    }
+}
+
 /// An error with its kind, the Aerospike result code when the server gave one,
 /// and a human-readable message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -3,22 +3,30 @@
 //!
 //! Layers, top to bottom:
 //! - [`ffi`]: the C ABI (the only `extern "C"` and `unsafe` code);
-//! - [`store`]: the store operations (write_batch, read, update, teardown);
-//! - [`config`], [`error`], [`runtime`] and the record-layout / codec modules;
+//! - `store`: the store operations (write_batch, read, update, teardown);
+//! - `config`, `error`, [`runtime`] and the record-layout / codec modules;
 //! - [`proto`]: the protobuf messages that cross the boundary.
+//!
+//! The public Rust API is what the ABI, the examples, the benches and the
+//! tests use: the store handle and its options, the config, errors, the
+//! codec and entity-key functions Feast's byte format is defined by, the
+//! record layout, and the shared runtime. Everything else is private.
+
+#![deny(unsafe_code)]
 
 pub mod codec;
-pub mod config;
+mod config;
 pub mod entity_key;
-pub mod error;
+mod error;
+#[allow(unsafe_code)]
 pub mod ffi;
 pub mod layout;
 pub mod proto;
 pub mod runtime;
-pub mod store;
-pub mod tls;
+mod store;
+mod tls;
 mod wire;
 
-pub use config::StoreConfig;
+pub use config::{AuthMode, Secret, SeedHost, StoreConfig, TlsConfig};
 pub use error::{Error, ErrorKind, Result};
-pub use store::OnlineStore;
+pub use store::{OnlineStore, PrewriteHook, Progress, ViewPlan, WriteOptions, CONNECT_TIMEOUT};

@@ -2,14 +2,14 @@
 //! `(NULL, 0)`, garbage and truncated bytes, huge lengths and the error
 //! accessors. Every call goes through the exported `extern "C"` functions.
 
-mod ffi_support;
+mod common;
 
 use std::ffi::{CStr, CString};
 use std::ptr;
 
+use common::ffi::*;
 use feast_aerospike::ffi::*;
 use feast_aerospike::proto::v1::InitRequest;
-use ffi_support::*;
 use prost::Message;
 
 const OPS: [(&str, OpFn); 4] = [

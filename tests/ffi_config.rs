@@ -2,20 +2,25 @@
 //! unreachable cluster: the status says which, the message names the problem
 //! and never echoes a password.
 
-mod ffi_support;
+mod common;
 
 use std::ptr;
 
+use common::ffi::*;
 use feast_aerospike::ffi::*;
-use ffi_support::*;
 
 #[test]
 fn open_with_a_bad_config_is_a_config_error_naming_the_problem() {
     for (config, needle) in [
-        ("", ""),
-        ("not json", ""),
+        ("", "invalid store configuration JSON"),
+        ("not json", "invalid store configuration JSON"),
         (r#"{"hostz": [["localhost", 3000]]}"#, "hostz"),
         (r#"{"batch_max_records": "many"}"#, "\"many\""),
+        (
+            r#"{"project": "p", "namespace": "a_namespace_of_32_bytes_is_long_"}"#,
+            "namespace",
+        ),
+        (r#""{\"project\": \"p\"}""#, "JSON-encoded twice"),
     ] {
         let (status, err) = open(config).expect_err(config);
         assert_eq!(status, FAS_ERR_CONFIG, "{config}: {err:?}");
@@ -36,6 +41,14 @@ fn a_password_never_reaches_an_error_message() {
     assert_eq!(status, FAS_ERR_CONFIG);
     let msg = err.unwrap().message;
     assert!(!msg.contains("hunter2-secret"), "{msg}");
+    // A double-encoded config (a JSON string holding the object) used to be
+    // echoed whole by the parse error, password included.
+    let double = serde_json::to_string(config).unwrap();
+    let (status, err) = open(&double).expect_err("a JSON string is no config");
+    assert_eq!(status, FAS_ERR_CONFIG);
+    let msg = err.unwrap().message;
+    assert!(msg.contains("JSON-encoded twice"), "{msg}");
+    assert!(!msg.contains("hunter2"), "{msg}");
 }
 
 #[test]

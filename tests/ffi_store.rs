@@ -2,17 +2,17 @@
 //! protocol, not Aerospike): round trips, bad request bytes on a live handle,
 //! outputs only on success, close vs free, and many threads on one handle.
 
-mod ffi_support;
+mod common;
 
 use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Barrier};
 use std::thread;
 
+use common::ffi::*;
 use feast_aerospike::ffi::*;
 use feast_aerospike::proto::v1::*;
 use feast_aerospike_testserver::{ServerConfig, TestServer};
-use ffi_support::*;
 use prost::Message;
 
 const OPS: [(&str, OpFn); 4] = [

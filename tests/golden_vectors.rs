@@ -6,12 +6,12 @@
 
 use aerospike::operations::cdt_context::{ctx_map_key, to_bytes};
 use aerospike::{IndexMap, Value as AsValue};
+use feast_aerospike::codec::timestamp_to_ms;
 use feast_aerospike::codec::{decode_value, encode_value};
 use feast_aerospike::entity_key::{digest, serialize_entity_key};
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::value_type::Enum as Vt;
 use feast_aerospike::proto::v1::*;
-use feast_aerospike::store::timestamp_to_ms;
 
 fn golden() -> serde_json::Value {
     serde_json::from_str(include_str!("data/feast-0.67-golden.json")).unwrap()

@@ -115,8 +115,8 @@ fn python_write(py: &mut Feast, store: Json, fv: &FeatureView, rows: &[WriteRow]
             json!({
                 "entity_key": enc(r.entity_key.as_ref().unwrap()),
                 "values": r.values.iter().map(|(k, v)| (k.clone(), json!(enc(v)))).collect::<serde_json::Map<_, _>>(),
-                "event_ts_ms": feast_aerospike::store::timestamp_to_ms(r.event_timestamp.as_ref().unwrap()),
-                "created_ts_ms": r.created_timestamp.as_ref().map(feast_aerospike::store::timestamp_to_ms),
+                "event_ts_ms": feast_aerospike::codec::timestamp_to_ms(r.event_timestamp.as_ref().unwrap()),
+                "created_ts_ms": r.created_timestamp.as_ref().map(feast_aerospike::codec::timestamp_to_ms),
             })
         })
         .collect();

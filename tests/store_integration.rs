@@ -13,8 +13,8 @@ use feast_aerospike::entity_key::{digest, serialize_entity_key};
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::value_type::Enum as Vt;
 use feast_aerospike::proto::v1::*;
-use feast_aerospike::store::{PrewriteHook, Progress, WriteOptions};
 use feast_aerospike::{ErrorKind, OnlineStore, StoreConfig};
+use feast_aerospike::{PrewriteHook, Progress, WriteOptions};
 
 fn stats() -> FeatureView {
     view(
@@ -366,11 +366,14 @@ fn per_record_write_errors_are_reported_with_row_and_code() {
     .unwrap();
     assert_eq!(resp.rows_written, 2);
     assert_eq!(resp.failures.len(), 2);
+    // Each row carries its ABI status, computed here and nowhere else.
     let f = &resp.failures[0];
     assert_eq!((f.row_index, f.result_code, f.in_doubt), (1, 13, false));
+    assert_eq!(f.status, ErrorKind::Server.status());
     assert!(f.message.contains("feast/demo_latest"), "{}", f.message);
     let f = &resp.failures[1];
     assert_eq!((f.row_index, f.result_code), (3, -1));
+    assert_eq!(f.status, ErrorKind::InvalidArgument.status());
     assert!(f.message.contains("driver_id"), "{}", f.message);
     assert_eq!(server.record_count("feast", None), 2);
 }
@@ -421,6 +424,7 @@ fn timeouts_propagate() {
     assert_eq!(resp.rows_written, 0);
     assert_eq!(resp.failures.len(), 1);
     assert!(resp.failures[0].in_doubt, "{:?}", resp.failures[0]);
+    assert_eq!(resp.failures[0].status, ErrorKind::Timeout.status());
     server.set_delay(Duration::ZERO);
     // The per-request deadline bounds the call too.
     let slow = connect(&server, "");
@@ -734,4 +738,79 @@ fn views_sharing_a_set_cost_one_round_trip_per_chunk() {
     let two = timed(&[&views[0], &views[3], &views[1]]);
     assert!(two >= delay * 2 && two < delay * 3, "two sets took {two:?}");
     server.set_delay(Duration::ZERO);
+}
+
+#[test]
+fn rows_never_sent_report_result_code_minus_one_and_their_status() {
+    let server = server();
+    // One row per chunk: the first chunk outlives the request deadline, so
+    // the second is never sent.
+    let store = connect(&server, r#""batch_max_records":1,"max_retries":0"#);
+    let fv = stats();
+    server.set_delay(Duration::from_millis(400));
+    let resp = block_on(store.write_batch(&WriteBatchRequest {
+        feature_view: Some(fv),
+        rows: vec![stats_row(1), stats_row(2)],
+        timeout_ms: 200,
+    }))
+    .unwrap();
+    server.set_delay(Duration::ZERO);
+    assert_eq!(resp.failures.len(), 2, "{resp:?}");
+    let sent = &resp.failures[0];
+    assert!(sent.in_doubt, "{sent:?}");
+    assert_eq!(sent.status, ErrorKind::Timeout.status());
+    let unsent = &resp.failures[1];
+    assert_eq!(unsent.row_index, 1);
+    assert_eq!(unsent.result_code, -1, "{unsent:?}");
+    assert!(!unsent.in_doubt, "{unsent:?}");
+    assert_eq!(unsent.status, ErrorKind::Timeout.status());
+    assert!(unsent.message.contains("not sent"), "{}", unsent.message);
+}
+
+#[test]
+fn a_long_list_of_silent_seed_hosts_fails_within_the_connect_timeout() {
+    // Listeners that never accept: each connection sits in the backlog and
+    // no answer ever comes, so the client waits out its timeout per seed.
+    let silent: Vec<std::net::TcpListener> = (0..12)
+        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+        .collect();
+    let hosts: Vec<String> = silent
+        .iter()
+        .map(|l| format!(r#"["127.0.0.1",{}]"#, l.local_addr().unwrap().port()))
+        .collect();
+    let config = StoreConfig::from_json(&format!(
+        r#"{{"project":"p","hosts":[{}]}}"#,
+        hosts.join(",")
+    ))
+    .unwrap();
+    let start = std::time::Instant::now();
+    let e = block_on(OnlineStore::connect(config)).unwrap_err();
+    let took = start.elapsed();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    // 5 s, as docs/configuration.md says; before the bound, these 12 seeds
+    // took about 24 s (each waited out the client's timeout in turn).
+    assert_eq!(feast_aerospike::CONNECT_TIMEOUT, Duration::from_secs(5));
+    assert!(
+        took < Duration::from_millis(6500),
+        "open took {took:?}: {e}"
+    );
+}
+
+#[test]
+fn names_the_server_would_refuse_are_config_errors_at_open() {
+    for (extra, key) in [
+        (format!(r#""namespace":"{}""#, "n".repeat(32)), "namespace"),
+        (
+            format!(r#""set_overrides":{{"fv":"{}"}}"#, "s".repeat(64)),
+            "set_overrides[\"fv\"]",
+        ),
+        (
+            format!(r#""collection_suffix":"{}""#, "c".repeat(62)),
+            "set_name_template",
+        ),
+    ] {
+        let e = StoreConfig::from_json(&format!(r#"{{"project":"p",{extra}}}"#)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{extra}: {e}");
+        assert!(e.message().starts_with(key), "{extra}: {e}");
+    }
 }

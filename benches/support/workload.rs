@@ -1,8 +1,8 @@
-//! The value generator of shared/BENCHMARK.md, shared by the Rust benchmark
+//! The value generator of docs/benchmark-workload.md, shared by the Rust benchmark
 //! programs (`benches/codec.rs`, `examples/bare_client_bench.rs`) so every one
 //! of them measures the same data.
 
-/// BENCHMARK.md's seed.
+/// docs/benchmark-workload.md's seed.
 pub const SEED: u64 = 20_240_101;
 /// 2024-01-01T00:00:00Z in epoch milliseconds: the event time of driver 0.
 pub const EPOCH_2024_MS: i64 = 1_704_067_200_000;

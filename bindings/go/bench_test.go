@@ -1,4 +1,4 @@
-// Benchmarks of the workload in shared/BENCHMARK.md through this package
+// Benchmarks of the workload in docs/benchmark-workload.md through this package
 // (protobuf encode in Go, cgo call, Rust library, test server, protobuf
 // decode in Go). Numbers measured here are against the feast-aerospike test
 // server, never an Aerospike server. FAS_BENCH_N sets the number of entities
@@ -147,7 +147,7 @@ func benchStore(b *testing.B) (*Store, uint64) {
 }
 
 // entityStream draws distinct ids per batch from the splitmix64 stream of
-// BENCHMARK.md.
+// docs/benchmark-workload.md.
 type entityStream struct{ state uint64 }
 
 func (s *entityStream) batch(n, size int, universe uint64) []*pb.EntityKey {
@@ -189,9 +189,11 @@ func (l latencies) report(b *testing.B, entitiesPerCall int) {
 	b.ReportMetric(float64(entitiesPerCall*len(l))/total.Seconds(), "entities/s")
 }
 
-// measureLatency runs BENCHMARK.md's 10 warm-up calls, then times b.N calls
-// and reports their latency percentiles for `entities` entities per call.
+// measureLatency runs docs/benchmark-workload.md's 10 warm-up calls, then times b.N calls
+// and reports their latency percentiles for `entities` entities per call, and
+// allocations per call.
 func measureLatency(b *testing.B, entities int, call func() error) {
+	b.ReportAllocs()
 	for i := 0; i < 10; i++ {
 		if err := call(); err != nil {
 			b.Fatal(err)

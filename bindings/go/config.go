@@ -33,8 +33,11 @@ type Config struct {
 	AuthMode string         `json:"auth_mode,omitempty"`
 	TLS      map[string]any `json:"tls,omitempty"`
 
-	TTLSeconds          *int `json:"ttl_seconds,omitempty"`
-	WriteTimeoutMs      *int `json:"write_timeout_ms,omitempty"`
+	TTLSeconds     *int `json:"ttl_seconds,omitempty"`
+	WriteTimeoutMs *int `json:"write_timeout_ms,omitempty"`
+	// ReadTimeoutMs is accepted (Feast's config has it) and validated, but
+	// ignored: every read is a batch, as in Feast, bounded by
+	// BatchTotalTimeoutMs and the context's deadline.
 	ReadTimeoutMs       *int `json:"read_timeout_ms,omitempty"`
 	BatchTotalTimeoutMs *int `json:"batch_total_timeout_ms,omitempty"`
 	SocketTimeoutMs     *int `json:"socket_timeout_ms,omitempty"`

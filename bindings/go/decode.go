@@ -31,13 +31,48 @@ func unmarshalReadResponse(buf []byte, resp *pb.ReadResponse) error {
 	return proto.Unmarshal(buf, resp)
 }
 
-// readDecoder hands out oneof wrappers from slabs, so a response with
-// thousands of doubles costs a few allocations instead of thousands.
+// readDecoder hands out rows, timestamps, values and oneof wrappers from
+// slabs, so a response with thousands of values costs a few dozen
+// allocations plus one per string or bytes value (their contents are copied
+// out of the C buffer).
 type readDecoder struct {
-	doubles                  []pb.Value_DoubleVal
-	int64s                   []pb.Value_Int64Val
-	strings                  []pb.Value_StringVal
-	doubleN, int64N, stringN int
+	doubles    []pb.Value_DoubleVal
+	int64s     []pb.Value_Int64Val
+	strings    []pb.Value_StringVal
+	bools      []pb.Value_BoolVal
+	floats     []pb.Value_FloatVal
+	int32s     []pb.Value_Int32Val
+	unixTimes  []pb.Value_UnixTimestampVal
+	rows       []pb.EntityRow
+	timestamps []timestamppb.Timestamp
+	values     []pb.Value
+	valuePtrs  []*pb.Value
+	rowsLeft   int // rows of the current view not decoded yet, this one included
+
+	doubleN, int64N, stringN, boolN, floatN, int32N, unixN int
+}
+
+// countRows counts the EntityRow fields of a ViewResult, so its rows,
+// timestamps and values can be allocated once; malformed input stops the
+// count early (the decode itself reports it).
+func countRows(b []byte) int {
+	rows := 0
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 {
+			break
+		}
+		b = b[n:]
+		m := protowire.ConsumeFieldValue(num, typ, b)
+		if m < 0 {
+			break
+		}
+		if num == 3 && typ == protowire.BytesType {
+			rows++
+		}
+		b = b[m:]
+	}
+	return rows
 }
 
 // take returns the next element of *slab, refilling it with a block twice
@@ -50,6 +85,19 @@ func take[T any](slab *[]T, last *int) *T {
 	p := &(*slab)[0]
 	*slab = (*slab)[1:]
 	return p
+}
+
+// takeN returns n contiguous elements of *slab with their capacity capped at
+// n, so an append past them reallocates instead of running into the next
+// caller's elements. A refill holds `want` elements (at least n): the rest of
+// the view's rows, so a view's values usually come from one allocation.
+func takeN[T any](slab *[]T, n, want int) []T {
+	if len(*slab) < n {
+		*slab = make([]T, max(want, n))
+	}
+	out := (*slab)[:n:n]
+	*slab = (*slab)[n:]
+	return out
 }
 
 func (d *readDecoder) response(b []byte, resp *pb.ReadResponse) error {
@@ -74,6 +122,8 @@ func (d *readDecoder) response(b []byte, resp *pb.ReadResponse) error {
 }
 
 func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult) error {
+	d.rowsLeft = countRows(b)
+	v.Rows = make([]*pb.EntityRow, 0, d.rowsLeft)
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 || typ != protowire.BytesType {
@@ -97,11 +147,12 @@ func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult) error {
 			}
 			v.FeatureNames = append(v.FeatureNames, string(m))
 		case 3:
-			row := &pb.EntityRow{}
+			row := &takeN(&d.rows, 1, d.rowsLeft)[0]
 			if err := d.entityRow(m, row, len(v.FeatureNames)); err != nil {
 				return err
 			}
 			v.Rows = append(v.Rows, row)
+			d.rowsLeft = max(d.rowsLeft-1, 1)
 		default:
 			return errSlowPath
 		}
@@ -131,8 +182,8 @@ func (d *readDecoder) entityRow(b []byte, row *pb.EntityRow, sizeHint int) error
 				return errSlowPath
 			}
 			b = b[n:]
-			ts, err := timestamp(m)
-			if err != nil {
+			ts := &takeN(&d.timestamps, 1, d.rowsLeft)[0]
+			if err := timestamp(m, ts); err != nil {
 				return err
 			}
 			row.EventTimestamp = ts
@@ -143,9 +194,10 @@ func (d *readDecoder) entityRow(b []byte, row *pb.EntityRow, sizeHint int) error
 			}
 			b = b[n:]
 			if len(block) == 0 {
-				block = make([]pb.Value, max(sizeHint, 1))
+				n := max(sizeHint, 1)
+				block = takeN(&d.values, n, n*d.rowsLeft)
 				if row.Values == nil {
-					row.Values = make([]*pb.Value, 0, sizeHint)
+					row.Values = takeN(&d.valuePtrs, n, n*d.rowsLeft)[:0]
 				}
 			}
 			v := &block[0]
@@ -161,17 +213,16 @@ func (d *readDecoder) entityRow(b []byte, row *pb.EntityRow, sizeHint int) error
 	return nil
 }
 
-func timestamp(b []byte) (*timestamppb.Timestamp, error) {
-	ts := &timestamppb.Timestamp{}
+func timestamp(b []byte, ts *timestamppb.Timestamp) error {
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 || typ != protowire.VarintType || (num != 1 && num != 2) {
-			return nil, errSlowPath
+			return errSlowPath
 		}
 		b = b[n:]
 		x, n := protowire.ConsumeVarint(b)
 		if n < 0 {
-			return nil, errSlowPath
+			return errSlowPath
 		}
 		b = b[n:]
 		if num == 1 {
@@ -180,7 +231,7 @@ func timestamp(b []byte) (*timestamppb.Timestamp, error) {
 			ts.Nanos = int32(x)
 		}
 	}
-	return ts, nil
+	return nil
 }
 
 // value decodes the scalar kinds; a Value with any other field, or more than
@@ -230,28 +281,36 @@ func (d *readDecoder) value(b []byte, v *pb.Value) error {
 			return errSlowPath
 		}
 		used = n
-		v.Val = &pb.Value_BoolVal{BoolVal: x != 0}
+		w := take(&d.bools, &d.boolN)
+		w.BoolVal = x != 0
+		v.Val = w
 	case num == 6 && typ == protowire.Fixed32Type:
 		x, n := protowire.ConsumeFixed32(rest)
 		if n < 0 {
 			return errSlowPath
 		}
 		used = n
-		v.Val = &pb.Value_FloatVal{FloatVal: math.Float32frombits(x)}
+		w := take(&d.floats, &d.floatN)
+		w.FloatVal = math.Float32frombits(x)
+		v.Val = w
 	case num == 3 && typ == protowire.VarintType:
 		x, n := protowire.ConsumeVarint(rest)
 		if n < 0 {
 			return errSlowPath
 		}
 		used = n
-		v.Val = &pb.Value_Int32Val{Int32Val: int32(x)}
+		w := take(&d.int32s, &d.int32N)
+		w.Int32Val = int32(x)
+		v.Val = w
 	case num == 8 && typ == protowire.VarintType:
 		x, n := protowire.ConsumeVarint(rest)
 		if n < 0 {
 			return errSlowPath
 		}
 		used = n
-		v.Val = &pb.Value_UnixTimestampVal{UnixTimestampVal: int64(x)}
+		w := take(&d.unixTimes, &d.unixN)
+		w.UnixTimestampVal = int64(x)
+		v.Val = w
 	case num == 1 && typ == protowire.BytesType:
 		m, n := protowire.ConsumeBytes(rest)
 		if n < 0 {

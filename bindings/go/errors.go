@@ -41,8 +41,13 @@ type RowFailure struct {
 	// Index is the row's position in the rows that were sent (after the
 	// prewriting hook, when one is set).
 	Index int
-	// ResultCode is the Aerospike result code, or -1 for a client-side
-	// failure (encoding, connection, timeout before sending).
+	// Status is the row's ABI status, as the library classified it (for
+	// example StatusServer for a refused record, StatusTimeout for a row
+	// whose deadline expired, StatusInvalidArgument for a row that could not
+	// be encoded).
+	Status Status
+	// ResultCode is the Aerospike result code, or -1 when the server gave
+	// none (the row was never sent, or no answer came back for it).
 	ResultCode int32
 	Message    string
 	// InDoubt is true when the write may or may not have been applied.

@@ -19,7 +19,7 @@ func openThroughProxy(t *testing.T, timeoutMs int) (*Store, *faultproxy.Proxy) {
 	must(t, err)
 	t.Cleanup(p.Close)
 	cfg.Hosts = []Host{{Name: "127.0.0.1", Port: p.Port()}}
-	cfg.ReadTimeoutMs, cfg.WriteTimeoutMs, cfg.BatchTotalTimeoutMs = Int(timeoutMs), Int(timeoutMs), Int(timeoutMs)
+	cfg.WriteTimeoutMs, cfg.BatchTotalTimeoutMs = Int(timeoutMs), Int(timeoutMs)
 	cfg.MaxRetries = Int(0)
 	s, err := Open(cfg)
 	must(t, err)

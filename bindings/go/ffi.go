@@ -4,7 +4,7 @@
 package feastaerospike
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
+#cgo CFLAGS: -I${SRCDIR}
 #include <stdlib.h>
 #include "feast_aerospike.h"
 */

@@ -1,6 +1,8 @@
-//go:build !fas_dynamic && !fas_external
+//go:build !fas_dynamic && !fas_external && !fas_pkgconfig
 
-// Default linking: the static library from `cargo build --release`.
+// Default linking, for a checkout of the repository: the static library that
+// `cargo build --release` leaves in target/release. Outside the repository use
+// -tags fas_pkgconfig or fas_external (link_pkgconfig.go, README).
 
 package feastaerospike
 

@@ -51,7 +51,7 @@ func TestServerResultCodesAreErrorsNeverMisses(t *testing.T) {
 		t.Fatalf("write into the failing namespace: %#v", err)
 	}
 	for i, r := range e.Rows {
-		if r.Index != i || r.ResultCode != 13 {
+		if r.Index != i || r.ResultCode != 13 || r.Status != StatusServer {
 			t.Errorf("row failure %d: %+v", i, r)
 		}
 	}

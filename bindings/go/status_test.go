@@ -156,4 +156,8 @@ func TestABIVersionMatchesHeader(t *testing.T) {
 	if LibraryVersion() == "" {
 		t.Fatal("empty library version")
 	}
+	// Both come from scripts/versions.env (scripts/sync-versions.sh).
+	if LibraryVersion() != Version {
+		t.Fatalf("library version %q, module Version %q", LibraryVersion(), Version)
+	}
 }

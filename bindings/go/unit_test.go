@@ -78,8 +78,8 @@ func TestWriteFailuresBecomeOneErrorWithEveryRow(t *testing.T) {
 		t.Fatalf("a row neither written nor failed must be an error, got %v", err)
 	}
 	resp := &pb.WriteBatchResponse{RowsWritten: 1, Failures: []*pb.RowFailure{
-		{RowIndex: 0, ResultCode: 13, Message: "record too big"},
-		{RowIndex: 2, ResultCode: -1, Message: "timeout after send", InDoubt: true},
+		{RowIndex: 0, Status: int32(StatusServer), ResultCode: 13, Message: "record too big"},
+		{RowIndex: 2, Status: int32(StatusTimeout), ResultCode: -1, Message: "timeout after send", InDoubt: true},
 	}}
 	err = writeFailures("fv", 3, resp)
 	var e *Error
@@ -89,7 +89,7 @@ func TestWriteFailuresBecomeOneErrorWithEveryRow(t *testing.T) {
 	if e.Status != StatusServer || e.ResultCode != 13 || len(e.Rows) != 2 {
 		t.Fatalf("error %+v", e)
 	}
-	if e.Rows[1] != (RowFailure{Index: 2, ResultCode: -1, Message: "timeout after send", InDoubt: true}) {
+	if e.Rows[1] != (RowFailure{Index: 2, Status: StatusTimeout, ResultCode: -1, Message: "timeout after send", InDoubt: true}) {
 		t.Fatalf("row failure %+v", e.Rows[1])
 	}
 	for _, want := range []string{`"fv"`, "2 of 3 rows", "row 0: record too big (result code 13)", "row 2", "in doubt"} {
@@ -101,10 +101,15 @@ func TestWriteFailuresBecomeOneErrorWithEveryRow(t *testing.T) {
 		failure *pb.RowFailure
 		want    error
 	}{
-		{&pb.RowFailure{ResultCode: -1, InDoubt: true}, ErrTimeout},
-		{&pb.RowFailure{ResultCode: 9}, ErrTimeout},
-		{&pb.RowFailure{ResultCode: 13}, ErrServer},
-		{&pb.RowFailure{ResultCode: -1}, ErrInvalidArgument},
+		// The status is the library's, never re-derived from the result
+		// code: -1 is a connection failure as often as a bad row.
+		{&pb.RowFailure{Status: int32(StatusConnection), ResultCode: -1, InDoubt: true}, ErrConnection},
+		{&pb.RowFailure{Status: int32(StatusTimeout), ResultCode: -1}, ErrTimeout},
+		{&pb.RowFailure{Status: int32(StatusServer), ResultCode: 13}, ErrServer},
+		{&pb.RowFailure{Status: int32(StatusInvalidArgument), ResultCode: -1}, ErrInvalidArgument},
+		// A status this binding does not know (or none) is an internal error.
+		{&pb.RowFailure{Status: 0, ResultCode: 13}, ErrInternal},
+		{&pb.RowFailure{Status: 99, ResultCode: 13}, ErrInternal},
 	} {
 		err := writeFailures("fv", 1, &pb.WriteBatchResponse{Failures: []*pb.RowFailure{c.failure}})
 		if !errors.Is(err, c.want) {

@@ -50,7 +50,7 @@ func writeFailures(view string, total int, resp *pb.WriteBatchResponse) error {
 	}
 	rows := make([]RowFailure, len(failures))
 	for i, f := range failures {
-		rows[i] = RowFailure{Index: int(f.GetRowIndex()), ResultCode: f.GetResultCode(), Message: f.GetMessage(), InDoubt: f.GetInDoubt()}
+		rows[i] = RowFailure{Index: int(f.GetRowIndex()), Status: rowStatus(f.GetStatus()), ResultCode: f.GetResultCode(), Message: f.GetMessage(), InDoubt: f.GetInDoubt()}
 	}
 	first := rows[0]
 	var b strings.Builder
@@ -69,26 +69,16 @@ func writeFailures(view string, total int, resp *pb.WriteBatchResponse) error {
 			b.WriteString(" (in doubt)")
 		}
 	}
-	e := newError(opWriteBatch.String(), rowFailureStatus(first), first.ResultCode, b.String())
+	e := newError(opWriteBatch.String(), first.Status, first.ResultCode, b.String())
 	e.Rows = rows
 	return e
 }
 
-// resultCodeTimeout is Aerospike's TIMEOUT result code; the library also
-// reports a row it could not send (node unreachable) with it.
-const resultCodeTimeout = 9
-
-// rowFailureStatus classifies one failed row: timeouts and in-doubt rows are
-// StatusTimeout, other server result codes StatusServer, and a row refused
-// on the client side before sending (it could not be encoded) is
-// StatusInvalidArgument.
-func rowFailureStatus(f RowFailure) Status {
-	switch {
-	case f.ResultCode == resultCodeTimeout || f.InDoubt:
-		return StatusTimeout
-	case f.ResultCode >= 0:
-		return StatusServer
-	default:
-		return StatusInvalidArgument
+// rowStatus is the status the library gave a failed row; OK or a number
+// this binding does not know (a library bug) reads as StatusInternal.
+func rowStatus(code int32) Status {
+	if s := statusFromC(code); s != StatusOK {
+		return s
 	}
+	return StatusInternal
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the Java binding's NARROW/WIDE benchmark (shared/BENCHMARK.md) against a
+# Runs the Java binding's NARROW/WIDE benchmark (docs/benchmark-workload.md) against a
 # release build of the test server (a test double, not Aerospike), or against
 # a real cluster with: bench.sh --host HOST:PORT. Extra args go to Benchmark.
 set -euo pipefail
@@ -14,9 +14,12 @@ cargo build -j2 --release --lib -p feast-aerospike
 cargo build -j2 --release -p feast-aerospike-testserver
 
 cd "$here"
-mvn -B -ntp -q test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath
+source "$root/scripts/versions.env"
+mvn -B -ntp -q test-compile \
+  "org.apache.maven.plugins:maven-dependency-plugin:$MAVEN_DEPENDENCY_PLUGIN_VERSION:build-classpath" \
+  -Dmdep.outputFile=target/bench.classpath
+export FAS_TESTSERVER_BIN="$root/target/release/feast-aerospike-testserver"
 exec java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xms2g -Xmx2g \
   -Dfeastaerospike.library.path="$root/target/release/libfeast_aerospike.so" \
-  -Dfeastaerospike.testserver="$root/target/release/feast-aerospike-testserver" \
   -cp "target/classes:target/test-classes:$(cat target/bench.classpath)" \
   dev.feastaerospike.Benchmark "$@"

@@ -4,19 +4,11 @@
 #   - the README quickstart, checked for its table;
 #   - the codec benchmark built and run once in test mode;
 #   - the bare-crate baseline benchmark, one small run.
-# Also installs Feast's Python store, which `cargo test --test interop` (run
-# by `cargo test --workspace`) needs, when it is missing.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-
-if ! python3 - <<'PY' >/dev/null 2>&1
-import importlib.metadata as m
-assert m.version("feast") == "0.67.0" and m.version("aerospike") == "19.3.0"
-PY
-then
-  python3 -m pip install -q --disable-pip-version-check \
-    'feast[aerospike]==0.67.0' 'aerospike==19.3.0' 2>&1 | grep -v "Running pip as the 'root'" || true
-fi
+source scripts/require.sh
+require_py feast "$FEAST_VERSION"
+require_py aerospike "$AEROSPIKE_PY_VERSION"
 
 echo "== quickstart"
 out=$(env -u FEAST_AEROSPIKE_HOSTS cargo run -j2 --release --example quickstart)

@@ -3,7 +3,8 @@
 # the exports, the C examples built with -Werror and run against the test
 # server under ASan+UBSan (with proof the sanitizers are linked and live),
 # valgrind on the release build, and a short fuzz run over request decoding.
-# Runs from any cwd; installs what it needs idempotently.
+# The Rust tests of the exports run in scripts/ci/rust.sh, once per CI run.
+# Runs from any cwd; scripts/install-deps.sh installs what it needs.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$ROOT"
@@ -13,17 +14,11 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 step() { echo "--- [ffi] $* ($(date -u +%H:%M:%S))"; }
 
 step "dependencies"
-apt_pkgs=(protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev valgrind pkg-config)
-missing=()
-for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ "${#missing[@]}" -gt 0 ]; then
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-CARGO_FUZZ_VERSION=0.13.2
-if [[ "$(cargo fuzz --version 2>/dev/null || true)" != *" $CARGO_FUZZ_VERSION"* ]]; then
-  cargo install --quiet --locked "cargo-fuzz@$CARGO_FUZZ_VERSION"
-fi
+source scripts/require.sh
+for p in protobuf-c-compiler libprotobuf-c-dev libprotobuf-dev valgrind pkg-config; do
+  require "package $p" dpkg -s "$p"
+done
+require_output "cargo-fuzz $CARGO_FUZZ_VERSION" " $CARGO_FUZZ_VERSION" cargo fuzz --version
 
 step "header is up to date (pinned cbindgen)"
 bash scripts/gen-header.sh --check
@@ -45,12 +40,11 @@ int use_header(void) {
 C
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c include/feast_aerospike.h
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c++ include/feast_aerospike.h
+for std in "gcc -std=c11 -x c" "g++ -std=c++17 -x c++"; do
+  $std -Wall -Wextra -Werror -pedantic -Wconversion -Iinclude -fsyntax-only include/feast_aerospike_read.h
+done
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -c "$hdr_tmp/use_header.c" -o "$hdr_tmp/c.o"
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -x c++ -c "$hdr_tmp/use_header.c" -o "$hdr_tmp/cxx.o"
-
-step "Rust tests of the exports"
-cargo test -j"$JOBS" --lib -- ffi::
-cargo test -j"$JOBS" --test ffi_boundary --test ffi_config --test ffi_store
 
 step "build the library (debug, release) and the test server"
 cargo build -j"$JOBS" --lib
@@ -136,6 +130,10 @@ grep -q 'ERROR: LeakSanitizer: detected memory leaks' "$hdr_tmp/leak.lsan"
 grep -q 'fas_debug_panic' "$hdr_tmp/leak.lsan"
 echo "sanitizers linked and live (ASan, UBSan, LSan incl. library allocations)"
 
+# The zero-allocation response reader: differential against protobuf-c, fixed
+# malformed cases and mutation fuzzing, all under ASan+UBSan.
+"$SAN_BUILD/read_reader_test" --iterations "${READER_ITERATIONS:-20000}"
+
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 start_server
@@ -144,7 +142,7 @@ diff -u examples/expected/quickstart.out "$hdr_tmp/quickstart.out"
 # Small sizes and long timeouts: this is a correctness run (bench checks every
 # value it reads) on a debug server under sanitizers, not a measurement.
 "$SAN_BUILD/bench" --port "$PORT" --n 2000 --threads 2 --repeat 1 --warmup 1 --iters 3 \
-  --iters-1000 1 --timeout-ms 60000 >/dev/null
+  --iters-1000 1 --timeout-ms 60000 --decoder both >/dev/null
 stop_server
 unset ASAN_OPTIONS UBSAN_OPTIONS
 

@@ -3,13 +3,13 @@
 # server, checks the generated protobuf code is current, then gofmt, go vet,
 # go test -race, the debug-GC run (GOGC=1, -tags fas_debug_gc), dynamic- and
 # external-link runs, the Feast compatibility module (duplicate registration + adapter) and
-# one pass over every benchmark. Runs from any directory; installs what it
-# lacks (protoc, protoc-gen-go, Feast's Python package) idempotently.
+# one pass over every benchmark. Runs from any directory; scripts/install-deps.sh
+# installs what it needs (protoc, protoc-gen-go, Feast's Python package).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 
-PROTOC_GEN_GO_VERSION=v1.36.11
+source scripts/require.sh
 tools="$root/target/go-tools"
 export PATH="$tools:$PATH"
 export GOFLAGS="${GOFLAGS:--buildvcs=false}"
@@ -17,16 +17,9 @@ export GOFLAGS="${GOFLAGS:--buildvcs=false}"
 step() { echo "--- [go] $* ($(date -u +%H:%M:%S))"; }
 
 step "tools"
-if ! command -v protoc >/dev/null 2>&1; then
-  dpkg -s protobuf-compiler >/dev/null 2>&1 || {
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq protobuf-compiler >/dev/null
-  }
-fi
-if ! "$tools/protoc-gen-go" --version 2>/dev/null | grep -qx "protoc-gen-go $PROTOC_GEN_GO_VERSION"; then
-  GOBIN="$tools" go install "google.golang.org/protobuf/cmd/protoc-gen-go@$PROTOC_GEN_GO_VERSION"
-fi
-python3 -c 'import feast' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check 'feast==0.67.0'
+require protoc command -v protoc
+require_output "protoc-gen-go $PROTOC_GEN_GO_VERSION" "protoc-gen-go $PROTOC_GEN_GO_VERSION" "$tools/protoc-gen-go" --version
+require_py feast "$FEAST_VERSION"
 
 step "cargo build --release (library) and the test server"
 cargo build --release -j2 --lib

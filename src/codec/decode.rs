@@ -5,6 +5,7 @@
 
 use aerospike::Value as AsValue;
 
+use super::infer::infer_value;
 use super::pyjson;
 use crate::proto::v1::value_type::Enum as Vt;
 use crate::proto::v1::{
@@ -17,13 +18,13 @@ use crate::proto::v1::{
 /// UNIX_TIMESTAMP_LIST.
 const NULL_TIMESTAMP: i64 = i64::MIN;
 
-type R<T> = Result<T, String>;
+pub(super) type R<T> = Result<T, String>;
 
-fn some(val: Val) -> R<Value> {
+pub(super) fn some(val: Val) -> R<Value> {
     Ok(Value { val: Some(val) })
 }
 
-fn unset() -> R<Value> {
+pub(super) fn unset() -> R<Value> {
     Ok(Value { val: None })
 }
 
@@ -341,7 +342,7 @@ fn map_entries(v: AsValue, ty: &str) -> R<Vec<(AsValue, AsValue)>> {
 
 /// Feast's `_python_dict_to_map_proto`: nil -> unset, dict -> map_val,
 /// list of dicts -> map_list_val, anything else inferred.
-fn to_map(v: AsValue, ty: &str) -> R<Map> {
+pub(super) fn to_map(v: AsValue, ty: &str) -> R<Map> {
     let mut out = Map::default();
     for (k, v) in map_entries(v, ty)? {
         let key = match k {
@@ -373,7 +374,7 @@ fn map_member(v: AsValue) -> R<Value> {
     }
 }
 
-fn is_map(v: &AsValue) -> bool {
+pub(super) fn is_map(v: &AsValue) -> bool {
     matches!(
         v,
         AsValue::OrderedMap(_)
@@ -428,7 +429,7 @@ fn nested(v: AsValue, ty: &str) -> R<RepeatedValue> {
     Ok(RepeatedValue { val: out })
 }
 
-fn to_scalar_map(v: AsValue) -> R<ScalarMap> {
+pub(super) fn to_scalar_map(v: AsValue) -> R<ScalarMap> {
     let mut out = ScalarMap::default();
     for (k, v) in map_entries(v, "SCALAR_MAP")? {
         let key = match k {
@@ -472,78 +473,4 @@ fn uuid_version(s: &str) -> Option<u8> {
         }
     }
     (b[14] as char).to_digit(16).map(|d| d as u8)
-}
-
-/// Feast's type inference for a native value (`python_type_to_feast_value_type`):
-/// int -> INT64, float -> DOUBLE, str -> STRING, bytes -> BYTES, bool -> BOOL,
-/// dict -> MAP (string keys) or SCALAR_MAP, list -> <element type>_LIST or
-/// MAP_LIST. An empty list has no type and reads as unset.
-pub fn infer_value(v: AsValue) -> R<Value> {
-    match v {
-        AsValue::Nil => unset(),
-        AsValue::Int(i) => some(Val::Int64Val(i)),
-        AsValue::Float(f) => some(Val::DoubleVal(f64::from(&f))),
-        AsValue::String(s) => some(Val::StringVal(s)),
-        AsValue::Blob(b) => some(Val::BytesVal(b)),
-        AsValue::Bool(b) => some(Val::BoolVal(b)),
-        m @ (AsValue::OrderedMap(_)
-        | AsValue::SortedMap(_)
-        | AsValue::HashMap(_)
-        | AsValue::KeyValueList(_)) => {
-            let string_keys = match &m {
-                AsValue::OrderedMap(x) => x
-                    .keys()
-                    .next()
-                    .is_none_or(|k| matches!(k, AsValue::String(_))),
-                AsValue::SortedMap(x) => x
-                    .keys()
-                    .next()
-                    .is_none_or(|k| matches!(k, AsValue::String(_))),
-                AsValue::HashMap(x) => x
-                    .keys()
-                    .next()
-                    .is_none_or(|k| matches!(k, AsValue::String(_))),
-                AsValue::KeyValueList(x) => x
-                    .first()
-                    .is_none_or(|(k, _)| matches!(k, AsValue::String(_))),
-                _ => true,
-            };
-            if string_keys {
-                some(Val::MapVal(to_map(m, "MAP")?))
-            } else {
-                some(Val::ScalarMapVal(to_scalar_map(m)?))
-            }
-        }
-        AsValue::List(items) => {
-            let Some(first) = items.iter().find(|x| !matches!(x, AsValue::Nil)) else {
-                return unset();
-            };
-            let elem = match first {
-                AsValue::Int(_) => {
-                    if items.iter().any(|x| matches!(x, AsValue::Float(_))) {
-                        Vt::DoubleList
-                    } else {
-                        Vt::Int64List
-                    }
-                }
-                AsValue::Float(_) => Vt::DoubleList,
-                AsValue::String(_) => Vt::StringList,
-                AsValue::Blob(_) => Vt::BytesList,
-                AsValue::Bool(_) => Vt::BoolList,
-                x if is_map(x) => Vt::MapList,
-                AsValue::List(_) => Vt::ValueList,
-                other => {
-                    return Err(format!(
-                        "cannot infer a Feast type for a list of {}",
-                        super::label(other)
-                    ))
-                }
-            };
-            decode_value(AsValue::List(items), elem as i32)
-        }
-        other => Err(format!(
-            "cannot infer a Feast type for a stored {}",
-            super::label(&other)
-        )),
-    }
 }

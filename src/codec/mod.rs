@@ -16,10 +16,13 @@
 
 mod decode;
 mod encode;
-pub mod pyjson;
+mod infer;
+mod pyjson;
+mod row;
 
-pub use decode::{decode_value, infer_value};
+pub use decode::decode_value;
 pub use encode::encode_value;
+pub use row::{encode_row_features, ms_to_timestamp, timestamp_to_ms};
 
 use crate::proto::v1::value::Val;
 
@@ -42,7 +45,7 @@ pub(crate) fn label(v: &aerospike::Value) -> &'static str {
 }
 
 /// A short name of a `Value`'s kind for error messages.
-pub fn val_kind(val: &Val) -> &'static str {
+pub(crate) fn val_kind(val: &Val) -> &'static str {
     match val {
         Val::BytesVal(_) => "bytes_val",
         Val::StringVal(_) => "string_val",

@@ -6,7 +6,7 @@
 use std::ffi::{c_char, CStr, CString};
 
 use super::panic::{guard_value, guard_void};
-use super::status::{status_of, FAS_ERR_INVALID_ARGUMENT, FAS_OK};
+use super::status::{FAS_ERR_INVALID_ARGUMENT, FAS_OK};
 
 /// An error reported by a failed call. Opaque to C; read it with
 /// `fas_error_code`, `fas_error_result_code` and `fas_error_message`.
@@ -45,10 +45,20 @@ impl FasError {
     /// The C-side view of a store error, prefixed with the operation.
     pub(crate) fn from_store(op: &str, err: &crate::Error) -> Self {
         Self::with_result_code(
-            status_of(err.kind()),
+            err.kind().status(),
             err.result_code().unwrap_or(-1),
             format!("{op}: {err}"),
         )
+    }
+
+    /// The Aerospike result code, or -1 (what `fas_error_result_code` answers).
+    pub(crate) fn result_code(&self) -> i32 {
+        self.result_code
+    }
+
+    /// The message (what `fas_error_message` answers).
+    pub(crate) fn message(&self) -> &CStr {
+        &self.message
     }
 
     pub(crate) fn invalid_argument(op: &str, what: impl std::fmt::Display) -> Self {
@@ -134,7 +144,8 @@ pub unsafe extern "C" fn fas_error_message(error: *const FasError) -> *const c_c
 pub unsafe extern "C" fn fas_error_free(error: *mut FasError) {
     guard_void(|| {
         if !error.is_null() {
-            // SAFETY: allocated by `write_error` with Box::new, freed once.
+            // SAFETY: allocated by `report` with Box::new (the only way a
+            // fas_error reaches C), and the contract says it is freed once.
             drop(unsafe { Box::from_raw(error) });
         }
     })

@@ -4,12 +4,15 @@
 //! cbindgen.toml and scripts/gen-header.sh).
 //!
 //! One file per concept: [`status`] codes, the [`error`] object, [`buffer`]s,
-//! the [`panic`] boundary every export runs inside, and the [`store`] handle.
+//! the [`panic`] boundary every export runs inside, and the [`store`] handle;
+//! [`jni`] adapts the same exports for the Java binding on JDK 17–21.
 
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod buffer;
 pub mod error;
+/// cbindgen:ignore
+pub mod jni;
 pub mod panic;
 pub mod status;
 pub mod store;

@@ -1,8 +1,6 @@
 //! Status codes returned by every fallible export. The numbers are part of the
 //! ABI (docs/ABI.md): never renumber them, only append.
 
-use crate::error::ErrorKind;
-
 /// Success; outputs were written.
 pub const FAS_OK: i32 = 0;
 /// A NULL pointer where one is required, a length over the 2 GiB protobuf
@@ -25,24 +23,10 @@ pub const FAS_ERR_PANIC: i32 = 8;
 /// Any other failure inside the library.
 pub const FAS_ERR_INTERNAL: i32 = 9;
 
-/// The status a store error kind is reported as. Exhaustive on purpose: a new
-/// `ErrorKind` must be given a status before the crate compiles.
-pub(crate) fn status_of(kind: ErrorKind) -> i32 {
-    match kind {
-        ErrorKind::InvalidArgument => FAS_ERR_INVALID_ARGUMENT,
-        ErrorKind::Decode => FAS_ERR_DECODE,
-        ErrorKind::Config => FAS_ERR_CONFIG,
-        ErrorKind::Connection => FAS_ERR_CONNECTION,
-        ErrorKind::Timeout => FAS_ERR_TIMEOUT,
-        ErrorKind::Server => FAS_ERR_SERVER,
-        ErrorKind::Closed => FAS_ERR_CLOSED,
-        ErrorKind::Internal => FAS_ERR_INTERNAL,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     #[test]
     fn statuses_are_dense_and_stable() {
@@ -61,8 +45,22 @@ mod tests {
         for (i, code) in all.iter().enumerate() {
             assert_eq!(*code, i as i32);
         }
-        assert_eq!(status_of(ErrorKind::Server), 6);
-        assert_eq!(status_of(ErrorKind::Closed), 7);
-        assert_eq!(status_of(ErrorKind::Internal), 9);
+    }
+
+    #[test]
+    fn every_error_kind_has_its_named_status() {
+        let named = [
+            (ErrorKind::InvalidArgument, FAS_ERR_INVALID_ARGUMENT),
+            (ErrorKind::Decode, FAS_ERR_DECODE),
+            (ErrorKind::Config, FAS_ERR_CONFIG),
+            (ErrorKind::Connection, FAS_ERR_CONNECTION),
+            (ErrorKind::Timeout, FAS_ERR_TIMEOUT),
+            (ErrorKind::Server, FAS_ERR_SERVER),
+            (ErrorKind::Closed, FAS_ERR_CLOSED),
+            (ErrorKind::Internal, FAS_ERR_INTERNAL),
+        ];
+        for (kind, status) in named {
+            assert_eq!(kind.status(), status, "{kind:?}");
+        }
     }
 }

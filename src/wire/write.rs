@@ -9,7 +9,8 @@ use super::command::{
 use super::exec::{self, BatchOp, Policy, RunError};
 use super::msgpack;
 use super::values::encode_into;
-use crate::store::timestamp_to_ms;
+use crate::codec::timestamp_to_ms;
+use crate::error::ErrorKind;
 use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::layout::{Location, CREATED_TS_BIN, EVENT_TS_BIN, FEATURES_BIN};
 use crate::proto::v1::{RowFailure, WriteBatchResponse, WriteRow};
@@ -70,6 +71,7 @@ pub fn write_chunk(
                 result_code: -1,
                 message: format!("{ctx}: row {index}: {message}"),
                 in_doubt: false,
+                status: ErrorKind::InvalidArgument.status(),
             }),
         }
     }
@@ -88,17 +90,25 @@ pub fn write_chunk(
                     Some(rc) => rc == RC_TIMEOUT,
                     None => u.sent,
                 };
+                let kind = match u.result_code {
+                    Some(RC_TIMEOUT) => ErrorKind::Timeout,
+                    Some(_) => ErrorKind::Server,
+                    None if u.error.timeout => ErrorKind::Timeout,
+                    None => ErrorKind::Connection,
+                };
                 batch.failures.push(RowFailure {
                     row_index: index,
                     result_code: u.result_code.map_or(-1, i32::from),
                     message: format!("{ctx}: row {index}: {}", u.error.message),
                     in_doubt,
+                    status: kind.status(),
                 });
             }
         }
         Err(e) => {
-            let message = match e {
-                RunError::UnknownNamespace(m) | RunError::Decode(m) => m,
+            let (kind, message) = match e {
+                RunError::UnknownNamespace(m) => (ErrorKind::InvalidArgument, m),
+                RunError::Decode(m) => (ErrorKind::Decode, m),
             };
             for (i, r) in batch.rows.iter().enumerate() {
                 if !batch.written[i] && !batch.failures.iter().any(|f| f.row_index == r.index) {
@@ -107,6 +117,7 @@ pub fn write_chunk(
                         result_code: -1,
                         message: format!("{ctx}: row {}: {message}", r.index),
                         in_doubt: false,
+                        status: kind.status(),
                     });
                 }
             }
@@ -191,6 +202,12 @@ impl BatchOp for WriteBatch<'_> {
             // A server timeout can follow an applied write; so can any
             // answer to a resend of a row an earlier attempt may have applied.
             in_doubt: result_code == RC_TIMEOUT || resent,
+            status: if result_code == RC_TIMEOUT {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Server
+            }
+            .status(),
         });
         Ok(())
     }

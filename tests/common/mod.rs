@@ -1,6 +1,9 @@
-//! Shared helpers of the integration tests: a test server per test, a store
-//! connected to it, and builders for feature views and rows.
+//! The one helper module of the integration tests: a test server per test, a
+//! store connected to it, builders for feature views and rows, and (in
+//! [`ffi`]) wrappers that call the C ABI the way a C caller would.
 #![allow(dead_code)]
+
+pub mod ffi;
 
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::value_type::Enum as Vt;
@@ -57,7 +60,7 @@ pub fn driver(id: i64) -> EntityKey {
 }
 
 pub fn ts(ms: i64) -> prost_types::Timestamp {
-    feast_aerospike::store::ms_to_timestamp(ms)
+    feast_aerospike::codec::ms_to_timestamp(ms)
 }
 
 pub fn row(key: EntityKey, values: &[(&str, Value)], event_ms: i64) -> WriteRow {

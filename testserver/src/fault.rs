@@ -23,6 +23,26 @@ pub struct Faults {
     delay_us: AtomicU64,
     drop_next: AtomicU64,
     rules: Mutex<Vec<ErrorRule>>,
+    /// Called with every record command and batch row (namespace, digest)
+    /// before it runs; a cluster node counts the rows it does not master.
+    pub row_hook: RowHook,
+}
+
+/// What a row hook is called with: namespace, digest.
+pub type RowFn = Box<dyn Fn(&str, &Digest) + Send + Sync>;
+
+/// See [`Faults::row_hook`].
+#[derive(Default)]
+pub struct RowHook(pub std::sync::OnceLock<RowFn>);
+
+impl std::fmt::Debug for RowHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "RowHook(set)"
+        } else {
+            "RowHook(none)"
+        })
+    }
 }
 
 impl Faults {
@@ -64,6 +84,9 @@ impl Faults {
 
     /// The injected result code for this record, if any.
     pub fn result_for(&self, namespace: &str, digest: &Digest) -> Option<u8> {
+        if let Some(hook) = self.row_hook.0.get() {
+            hook(namespace, digest);
+        }
         let rules = self.rules.lock().unwrap_or_else(|e| e.into_inner());
         rules
             .iter()

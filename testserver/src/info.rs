@@ -20,6 +20,8 @@ pub struct InfoContext<'a> {
     pub cluster_name: &'a str,
     pub host: String,
     pub port: u16,
+    /// This node's cluster, when it is one of several (cluster.rs).
+    pub cluster: Option<&'a crate::cluster::NodeHook>,
     /// Test-control commands (`testserver-*`), only when enabled.
     pub control: Option<Control<'a>>,
 }
@@ -83,6 +85,9 @@ fn params(p: &str) -> Vec<(&str, &str)> {
 
 fn answer(ctx: &InfoContext<'_>, name: &str) -> String {
     let (cmd, args) = name.split_once(':').unwrap_or((name, ""));
+    if let Some(a) = ctx.cluster.and_then(|c| c.answer(ctx, cmd, args)) {
+        return a;
+    }
     let peers = format!("0,{},[]", ctx.port);
     let service = format!("{}:{}", ctx.host, ctx.port);
     let enterprise = "ERROR:25:enterprise only".to_string();
@@ -389,6 +394,7 @@ mod tests {
             cluster_name: "c",
             host: "127.0.0.1".into(),
             port: 1,
+            cluster: None,
             control: Some(Control {
                 faults: &faults,
                 disconnect_all: &kick,
@@ -432,6 +438,7 @@ mod tests {
             cluster_name: "feast-local",
             host: "127.0.0.1".into(),
             port: 3000,
+            cluster: None,
             control: None,
         }
     }

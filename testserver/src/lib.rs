@@ -10,7 +10,9 @@
 //! server.stop();
 //! ```
 
+pub mod auth;
 pub mod cdt;
+pub mod cluster;
 pub mod command;
 pub mod fault;
 pub mod info;
@@ -18,18 +20,22 @@ pub mod log;
 pub mod msgpack;
 pub mod server;
 pub mod store;
+pub mod tls;
 pub mod wire;
 
 use std::io;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use tokio::sync::watch;
 
+pub use auth::AuthConfig;
+pub use cluster::{ClusterConfig, TestCluster};
 pub use fault::ErrorRule;
 pub use store::Digest;
+pub use tls::TlsConfig;
 
 use server::Shared;
 
@@ -57,6 +63,9 @@ pub struct ServerConfig {
     /// control over the wire, for tests that run the binary). Off by
     /// default: those names then answer `ERROR:4`, like any unknown name.
     pub control_commands: bool,
+    /// Aerospike security (EE): users, LOGIN, session tokens. `None` =
+    /// security disabled, as CE (LOGIN answers 52).
+    pub auth: Option<AuthConfig>,
 }
 
 impl Default for ServerConfig {
@@ -71,13 +80,76 @@ impl Default for ServerConfig {
             body_timeout: Duration::from_secs(10),
             max_connections: 4096,
             control_commands: false,
+            auth: None,
         }
     }
 }
 
-struct Running {
+/// A listening node: tells its accept loop to stop, learns when it has.
+pub(crate) struct Running {
     stop: watch::Sender<bool>,
     done: std::sync::mpsc::Receiver<()>,
+}
+
+impl Running {
+    /// Closes the listener and tells every connection to close; returns
+    /// once the accept loop has ended (at most 5 s).
+    pub(crate) fn shut(self) {
+        let _ = self.stop.send(true);
+        let _ = self.done.recv_timeout(Duration::from_secs(5));
+    }
+}
+
+/// Binds `addr` and runs an accept loop for `shared` on `rt`.
+pub(crate) fn listen(
+    rt: &tokio::runtime::Handle,
+    shared: &Arc<Shared>,
+    addr: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+) -> io::Result<(Running, SocketAddr)> {
+    let std_listener = std::net::TcpListener::bind(addr)?;
+    std_listener.set_nonblocking(true)?;
+    let local = std_listener.local_addr()?;
+    let listener = {
+        let _guard = rt.enter();
+        tokio::net::TcpListener::from_std(std_listener)?
+    };
+    let (stop_tx, stop_rx) = watch::channel(false);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    rt.spawn(server::accept_loop(
+        shared.clone(),
+        listener,
+        tls,
+        stop_rx,
+        done_tx,
+    ));
+    Ok((
+        Running {
+            stop: stop_tx,
+            done: done_rx,
+        },
+        local,
+    ))
+}
+
+/// Checks what every server and cluster needs: loopback, namespaces.
+pub(crate) fn validate(config: &ServerConfig) -> io::Result<()> {
+    if !config.listen.ip().is_loopback() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "test server binds loopback only, not {}",
+                config.listen.ip()
+            ),
+        ));
+    }
+    if config.namespaces.is_empty() || config.namespaces.iter().any(|n| n.is_empty()) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "at least one non-empty namespace name is required",
+        ));
+    }
+    Ok(())
 }
 
 /// A running test server on its own tokio runtime. Stops on drop.
@@ -91,42 +163,17 @@ pub struct TestServer {
 impl TestServer {
     /// Binds and starts serving; returns once the port accepts connections.
     pub fn start(config: ServerConfig) -> io::Result<TestServer> {
-        if !config.listen.ip().is_loopback() {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                format!(
-                    "test server binds loopback only, not {}",
-                    config.listen.ip()
-                ),
-            ));
-        }
-        if config.namespaces.is_empty() || config.namespaces.iter().any(|n| n.is_empty()) {
-            return Err(io::Error::new(
-                io::ErrorKind::InvalidInput,
-                "at least one non-empty namespace name is required",
-            ));
-        }
+        validate(&config)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("feast-aerospike-testserver")
             .enable_all()
             .build()?;
-        let (kick, _) = watch::channel(0u64);
-        let shared = Arc::new(Shared {
-            store: store::Store::new(&config.namespaces, config.default_ttl_secs),
-            faults: fault::Faults::default(),
-            node_id: config.node_id.clone(),
-            cluster_name: config.cluster_name.clone(),
-            max_frame_bytes: config.max_frame_bytes,
-            body_timeout: config.body_timeout,
-            connections: AtomicUsize::new(0),
-            max_connections: config.max_connections,
-            control_commands: config.control_commands,
-            kick,
-            bounce: std::sync::Mutex::new(None),
-            bounce_notify: tokio::sync::Notify::new(),
-            bounce_ack: std::sync::Mutex::new(None),
-        });
+        let store = Arc::new(store::Store::new(
+            &config.namespaces,
+            config.default_ttl_secs,
+        ));
+        let shared = Arc::new(server::Shared::new(&config, store, None)?);
         let mut server = TestServer {
             shared,
             addr: config.listen,
@@ -142,25 +189,8 @@ impl TestServer {
             .runtime
             .as_ref()
             .ok_or_else(|| io::Error::other("runtime gone"))?;
-        let std_listener = std::net::TcpListener::bind(addr)?;
-        std_listener.set_nonblocking(true)?;
-        let local = std_listener.local_addr()?;
-        let listener = {
-            let _guard = rt.enter();
-            tokio::net::TcpListener::from_std(std_listener)?
-        };
-        let (stop_tx, stop_rx) = watch::channel(false);
-        let (done_tx, done_rx) = std::sync::mpsc::channel();
-        rt.spawn(server::accept_loop(
-            self.shared.clone(),
-            listener,
-            stop_rx,
-            done_tx,
-        ));
-        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(Running {
-            stop: stop_tx,
-            done: done_rx,
-        });
+        let (running, local) = listen(rt.handle(), &self.shared, addr, None)?;
+        *self.running.lock().unwrap_or_else(|e| e.into_inner()) = Some(running);
         Ok(local)
     }
 
@@ -178,8 +208,7 @@ impl TestServer {
             .unwrap_or_else(|e| e.into_inner())
             .take();
         if let Some(r) = running {
-            let _ = r.stop.send(true);
-            let _ = r.done.recv_timeout(Duration::from_secs(5));
+            r.shut();
             let deadline = Instant::now() + Duration::from_secs(5);
             while self.shared.connections.load(Ordering::SeqCst) > 0 && Instant::now() < deadline {
                 std::thread::sleep(Duration::from_millis(2));
@@ -273,6 +302,25 @@ impl TestServer {
                 .filter(|r| !store::is_expired(r, now))
                 .filter(|r| set.is_none_or(|s| r.set.as_deref() == Some(s)))
                 .count(),
+        }
+    }
+
+    /// AS_MSG requests this server has answered.
+    pub fn request_count(&self) -> u64 {
+        self.shared.requests.load(Ordering::SeqCst)
+    }
+
+    /// Security counters (logins, rejected logins, expired tokens), when
+    /// security is on.
+    pub fn auth_stats(&self) -> Option<auth::AuthStats> {
+        self.shared.auth.as_ref().map(|a| a.stats())
+    }
+
+    /// Makes every session token issued so far expire now (the server's
+    /// `session-ttl` running out), so tests need not wait for it.
+    pub fn expire_sessions(&self) {
+        if let Some(a) = &self.shared.auth {
+            a.expire_all();
         }
     }
 

@@ -6,14 +6,16 @@
 
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::auth::{Auth, ConnAuth};
+use crate::cluster::NodeHook;
 use crate::command::{self, log};
 use crate::fault::Faults;
 use crate::info;
@@ -21,7 +23,8 @@ use crate::store::Store;
 use crate::wire::*;
 
 pub struct Shared {
-    pub store: Store,
+    /// Shared by every node of a cluster: records live once per process.
+    pub store: Arc<Store>,
     pub faults: Faults,
     pub node_id: String,
     pub cluster_name: String,
@@ -40,6 +43,44 @@ pub struct Shared {
     /// Signalled by the accept loop once the listener is closed and the
     /// connections told to close, so the asking client's `ok` means "down".
     pub bounce_ack: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
+    /// This node's place in a cluster (`None`: a lone node).
+    pub cluster: Option<NodeHook>,
+    /// Security (users, sessions); `None` = disabled, as CE.
+    pub auth: Option<Arc<Auth>>,
+    /// AS_MSG requests answered.
+    pub requests: AtomicU64,
+}
+
+impl Shared {
+    pub fn new(
+        config: &crate::ServerConfig,
+        store: Arc<Store>,
+        cluster: Option<NodeHook>,
+    ) -> std::io::Result<Shared> {
+        let auth = match &config.auth {
+            None => None,
+            Some(a) => Some(Arc::new(Auth::new(a)?)),
+        };
+        let (kick, _) = watch::channel(0u64);
+        Ok(Shared {
+            store,
+            faults: Faults::default(),
+            node_id: config.node_id.clone(),
+            cluster_name: config.cluster_name.clone(),
+            max_frame_bytes: config.max_frame_bytes,
+            body_timeout: config.body_timeout,
+            connections: AtomicUsize::new(0),
+            max_connections: config.max_connections,
+            control_commands: config.control_commands,
+            kick,
+            bounce: std::sync::Mutex::new(None),
+            bounce_notify: tokio::sync::Notify::new(),
+            bounce_ack: std::sync::Mutex::new(None),
+            cluster,
+            auth,
+            requests: AtomicU64::new(0),
+        })
+    }
 }
 
 /// Close the listener and every connection, optionally drop the data, stay
@@ -53,6 +94,7 @@ pub struct Bounce {
 pub async fn accept_loop(
     shared: Arc<Shared>,
     mut listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
     mut stop: watch::Receiver<bool>,
     done: std::sync::mpsc::Sender<()>,
 ) {
@@ -107,9 +149,21 @@ pub async fn accept_loop(
                     let port = local.map(|a| a.port()).unwrap_or(0);
                     let host = local.map(|a| a.ip().to_string()).unwrap_or_default();
                     shared.connections.fetch_add(1, Ordering::SeqCst);
+                    let tls = tls.clone();
                     tokio::spawn(async move {
                         let kick = shared.kick.subscribe();
-                        connection(&shared, sock, peer, host, port, stop, kick).await;
+                        match tls {
+                            None => connection(&shared, sock, peer, host, port, stop, kick).await,
+                            Some(acceptor) => {
+                                match tokio::time::timeout(shared.body_timeout, acceptor.accept(sock)).await {
+                                    Ok(Ok(stream)) => {
+                                        connection(&shared, stream, peer, host, port, stop, kick).await
+                                    }
+                                    Ok(Err(e)) => log(format!("{peer}: TLS handshake failed: {e}")),
+                                    Err(_) => log(format!("{peer}: TLS handshake not done within {:?}", shared.body_timeout)),
+                                }
+                            }
+                        }
                         shared.connections.fetch_sub(1, Ordering::SeqCst);
                     });
                 }
@@ -129,9 +183,9 @@ enum Next {
     Close,
 }
 
-async fn read_frame(
+async fn read_frame<S: AsyncRead + Unpin>(
     shared: &Shared,
-    sock: &mut TcpStream,
+    sock: &mut S,
     peer: SocketAddr,
     buf: &mut Vec<u8>,
 ) -> Next {
@@ -182,9 +236,9 @@ async fn read_frame(
     }
 }
 
-async fn connection(
+async fn connection<S: AsyncRead + AsyncWrite + Unpin>(
     shared: &Shared,
-    mut sock: TcpStream,
+    mut sock: S,
     peer: SocketAddr,
     host: String,
     port: u16,
@@ -192,6 +246,7 @@ async fn connection(
     mut kick: watch::Receiver<u64>,
 ) {
     let mut buf = Vec::new();
+    let mut session = ConnAuth::default();
     loop {
         let next = tokio::select! {
             _ = stop.changed() => return,
@@ -221,6 +276,7 @@ async fn connection(
                     cluster_name: &shared.cluster_name,
                     host: host.clone(),
                     port,
+                    cluster: shared.cluster.as_ref(),
                     control: shared.control_commands.then_some(info::Control {
                         faults: &shared.faults,
                         disconnect_all: &kick,
@@ -235,7 +291,15 @@ async fn connection(
                     }
                 }
             }
+            TYPE_MSG if shared.auth.is_some() && !session.is_authenticated() => {
+                // Security on and this connection never authenticated.
+                log(format!(
+                    "{peer}: command before authentication; answering 80"
+                ));
+                vec![last_frame(crate::auth::RC_NOT_AUTHENTICATED)]
+            }
             TYPE_MSG => {
+                shared.requests.fetch_add(1, Ordering::Relaxed);
                 let ctx = command::Context {
                     store: &shared.store,
                     faults: &shared.faults,
@@ -253,6 +317,10 @@ async fn connection(
                     }
                 }
             }
+            TYPE_SECURITY if shared.auth.is_some() => match &shared.auth {
+                Some(a) => vec![a.handle(&body, &mut session, peer)],
+                None => return,
+            },
             TYPE_SECURITY => {
                 // Community Edition: security is not enabled (result 52), which
                 // clients treat as "no login needed".
@@ -294,6 +362,12 @@ async fn connection(
             *shared.bounce_ack.lock().unwrap_or_else(|e| e.into_inner()) = Some(tx);
             shared.bounce_notify.notify_one();
             let _ = tokio::time::timeout(Duration::from_secs(5), rx).await;
+        }
+        if *stop.borrow() {
+            // Stopped while this request ran: like a node that dies, the
+            // answer never leaves (a write may have been applied: the
+            // client must report it in doubt).
+            return;
         }
         if sock.write_all(&out).await.is_err() {
             return;

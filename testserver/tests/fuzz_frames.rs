@@ -93,9 +93,18 @@ proptest! {
             cluster_name: "c",
             host: "127.0.0.1".into(),
             port: 1,
+            cluster: None,
             control: None,
         };
         let _ = info::handle(&ictx, &bytes);
+        let auth = feast_aerospike_testserver::auth::Auth::new(&feast_aerospike_testserver::AuthConfig {
+            users: vec![("u".into(), "p".into())],
+            ..Default::default()
+        }).unwrap();
+        let mut conn = feast_aerospike_testserver::auth::ConnAuth::default();
+        let frame = auth.handle(&bytes, &mut conn, "127.0.0.1:1".parse().unwrap());
+        prop_assert!(frame.len() >= 24);
+        prop_assert!(!conn.is_authenticated());
     }
 
     #[test]

@@ -319,13 +319,18 @@ type RowFailure struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Index into WriteBatchRequest.rows.
 	RowIndex uint32 `protobuf:"varint,1,opt,name=row_index,json=rowIndex,proto3" json:"row_index,omitempty"`
-	// Aerospike result code, or -1 when the failure happened on the client side
-	// (encoding, connection, timeout before the request was sent).
+	// The server's Aerospike result code for this row, or -1 when the server
+	// gave none: the row was never sent (it could not be encoded, or the
+	// request deadline expired first) or no answer came back for it (connection
+	// lost, client-side timeout).
 	ResultCode int32  `protobuf:"varint,2,opt,name=result_code,json=resultCode,proto3" json:"result_code,omitempty"`
 	Message    string `protobuf:"bytes,3,opt,name=message,proto3" json:"message,omitempty"`
 	// True when the write may or may not have been applied (e.g. a timeout
 	// after the request was sent).
-	InDoubt       bool `protobuf:"varint,4,opt,name=in_doubt,json=inDoubt,proto3" json:"in_doubt,omitempty"`
+	InDoubt bool `protobuf:"varint,4,opt,name=in_doubt,json=inDoubt,proto3" json:"in_doubt,omitempty"`
+	// The ABI status of this row's failure (FAS_ERR_*, docs/ABI.md): computed
+	// once, in the library, from the error's kind; bindings use it as is.
+	Status        int32 `protobuf:"varint,5,opt,name=status,proto3" json:"status,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -386,6 +391,13 @@ func (x *RowFailure) GetInDoubt() bool {
 		return x.InDoubt
 	}
 	return false
+}
+
+func (x *RowFailure) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
 }
 
 type WriteBatchResponse struct {
@@ -1108,14 +1120,15 @@ const file_feast_aerospike_v1_store_proto_rawDesc = "" +
 	"\ffeature_view\x18\x01 \x01(\v2\x1f.feast_aerospike.v1.FeatureViewR\vfeatureView\x120\n" +
 	"\x04rows\x18\x02 \x03(\v2\x1c.feast_aerospike.v1.WriteRowR\x04rows\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x03 \x01(\rR\ttimeoutMs\"\x7f\n" +
+	"timeout_ms\x18\x03 \x01(\rR\ttimeoutMs\"\x97\x01\n" +
 	"\n" +
 	"RowFailure\x12\x1b\n" +
 	"\trow_index\x18\x01 \x01(\rR\browIndex\x12\x1f\n" +
 	"\vresult_code\x18\x02 \x01(\x05R\n" +
 	"resultCode\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x19\n" +
-	"\bin_doubt\x18\x04 \x01(\bR\ainDoubt\"s\n" +
+	"\bin_doubt\x18\x04 \x01(\bR\ainDoubt\x12\x16\n" +
+	"\x06status\x18\x05 \x01(\x05R\x06status\"s\n" +
 	"\x12WriteBatchResponse\x12!\n" +
 	"\frows_written\x18\x01 \x01(\x04R\vrowsWritten\x12:\n" +
 	"\bfailures\x18\x02 \x03(\v2\x1e.feast_aerospike.v1.RowFailureR\bfailures\"}\n" +

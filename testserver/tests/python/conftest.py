@@ -13,7 +13,7 @@ import pytest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 BINARY = os.environ.get(
-    "FEAST_AEROSPIKE_TESTSERVER",
+    "FAS_TESTSERVER_BIN",
     os.path.join(REPO, "target", "debug", "feast-aerospike-testserver"),
 )
 PREFIX = "feast-aerospike-testserver listening on "

@@ -3,10 +3,6 @@
 // bytes; all store logic lives in the Rust library.
 package dev.feastaerospike;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
-
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.feastaerospike.proto.StoreProto.FeatureView;
@@ -23,12 +19,9 @@ import dev.feastaerospike.proto.StoreProto.WriteBatchResponse;
 import dev.feastaerospike.proto.StoreProto.WriteRow;
 import feast.proto.types.EntityKeyProto;
 import feast.proto.types.ValueProto;
-import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
+import dev.feastaerospike.NativeBackend.Decoder;
+import dev.feastaerospike.NativeBackend.Operation;
+import dev.feastaerospike.NativeBackend.Request;
 import java.lang.ref.Cleaner;
 import java.lang.ref.Reference;
 import java.time.Instant;
@@ -39,7 +32,6 @@ import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
-import java.util.function.Function;
 
 /**
  * Feast's Aerospike online store, backed by the feast-aerospike native library.
@@ -83,23 +75,10 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      */
     public static AerospikeOnlineStore open(String configJson, PrewritingHook prewritingHook) {
         Objects.requireNonNull(configJson, "configJson");
-        NativeLibrary.get();
+        NativeBackend backend = NativeLibrary.get().backend();
         InitRequest init = InitRequest.newBuilder().setConfigJson(configJson).build();
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment request = encode(arena, init);
-            MemorySegment outStore = arena.allocate(ADDRESS);
-            MemorySegment outError = arena.allocate(ADDRESS);
-            int status;
-            try {
-                status = (int) Native.STORE_OPEN.invokeExact(request, request.byteSize(), outStore, outError);
-            } catch (Throwable t) {
-                throw downcallFailed("open", t);
-            }
-            if (status != Status.OK.code()) {
-                throw Native.takeError(status, outError.get(ADDRESS, 0), "open");
-            }
-            return new AerospikeOnlineStore(new NativeStore(outStore.get(ADDRESS, 0)), prewritingHook);
-        }
+        long handle = backend.open(Request.of(init));
+        return new AerospikeOnlineStore(new NativeStore(backend, handle), prewritingHook);
     }
 
     /** Opens a store from a typed configuration (and its prewriting hook, if any). */
@@ -115,12 +94,16 @@ public final class AerospikeOnlineStore implements AutoCloseable {
 
     /** The native library's version string (loads the library if needed). */
     public static String nativeVersion() {
-        NativeLibrary.get();
-        try {
-            return Native.cString((MemorySegment) Native.VERSION.invokeExact());
-        } catch (Throwable t) {
-            throw downcallFailed("version", t);
-        }
+        return NativeLibrary.get().backend().version();
+    }
+
+    /**
+     * How this JVM calls the native library: {@code "panama"} (Panama FFM, JDK 22+) or
+     * {@code "jni"} (JDK 17-21, or forced with {@code -Dfeastaerospike.native.backend=jni}).
+     * Loads the library if needed.
+     */
+    public static String nativeBackend() {
+        return NativeLibrary.get().backend().name();
     }
 
     /**
@@ -145,7 +128,7 @@ public final class AerospikeOnlineStore implements AutoCloseable {
             }
             request = request.toBuilder().clearRows().addAllRows(rows).build();
         }
-        WriteBatchResponse response = call(Native.STORE_WRITE_BATCH, "write_batch", request,
+        WriteBatchResponse response = call(Operation.WRITE_BATCH, request,
                 WriteBatchResponse.parser());
         if (response.getFailuresCount() > 0) {
             throw new WriteBatchException(request.getFeatureView().getName(), request.getRowsCount(), response);
@@ -174,7 +157,33 @@ public final class AerospikeOnlineStore implements AutoCloseable {
     /** Reads one or more feature views for the same entities, in request order. */
     public ReadResponse read(ReadRequest request) {
         Objects.requireNonNull(request, "request");
-        return call(Native.STORE_READ, "read", request, ReadResponse.parser());
+        return call(Operation.READ, request, ReadResponse.parser());
+    }
+
+    /**
+     * Reads one or more feature views for the same entities into plain Java values (see
+     * {@link ViewValues} for the types): the response is decoded straight from the
+     * library's buffer, with at most one object per value (a String's byte array aside)
+     * plus two per row, and no protobuf message per value. The fastest way to read.
+     */
+    public List<ViewValues> readValues(ReadRequest request) {
+        Objects.requireNonNull(request, "request");
+        return call(Operation.READ, Request.of(request), ReadResponseReader::decode);
+    }
+
+    /** {@link #readValues(ReadRequest)} for Feast's entity keys. */
+    public List<ViewValues> readValues(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
+        return readValues(feastReadRequest(entityKeys, views));
+    }
+
+    private static ReadRequest feastReadRequest(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
+        Objects.requireNonNull(entityKeys, "entityKeys");
+        Objects.requireNonNull(views, "views");
+        ReadRequest.Builder request = ReadRequest.newBuilder().addAllViews(views);
+        for (EntityKeyProto.EntityKey key : entityKeys) {
+            request.addEntityKeys(FeastTypes.toMirror(key));
+        }
+        return request.build();
     }
 
     /**
@@ -183,14 +192,8 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      * each result's rows are aligned with {@code entityKeys}.
      */
     public List<OnlineReadResult> onlineRead(List<EntityKeyProto.EntityKey> entityKeys, List<ViewRead> views) {
-        Objects.requireNonNull(entityKeys, "entityKeys");
-        Objects.requireNonNull(views, "views");
-        ReadRequest.Builder request = ReadRequest.newBuilder().addAllViews(views);
-        for (EntityKeyProto.EntityKey key : entityKeys) {
-            request.addEntityKeys(FeastTypes.toMirror(key));
-        }
-        ReadRequest built = request.build();
-        return call(Native.STORE_READ, "read", arena -> encode(arena, built), OnlineReadDecoder::decode);
+        ReadRequest built = feastReadRequest(entityKeys, views);
+        return call(Operation.READ, Request.of(built), OnlineReadDecoder::decode);
     }
 
     /**
@@ -210,13 +213,13 @@ public final class AerospikeOnlineStore implements AutoCloseable {
     /** Removes dropped feature views from every record (Feast's {@code update}). */
     public UpdateResponse update(UpdateRequest request) {
         Objects.requireNonNull(request, "request");
-        return call(Native.STORE_UPDATE, "update", request, UpdateResponse.parser());
+        return call(Operation.UPDATE, request, UpdateResponse.parser());
     }
 
     /** Deletes the data of the project's sets (Feast's {@code teardown}); unrelated to closing. */
     public TeardownResponse teardown(TeardownRequest request) {
         Objects.requireNonNull(request, "request");
-        return call(Native.STORE_TEARDOWN, "teardown", request, TeardownResponse.parser());
+        return call(Operation.TEARDOWN, request, TeardownResponse.parser());
     }
 
     /** True once {@link #close()} was called (or the store was collected). */
@@ -242,14 +245,8 @@ public final class AerospikeOnlineStore implements AutoCloseable {
     }
 
     /** One request/response call with a typed request. */
-    private <T> T call(MethodHandle fn, String operation, MessageLite request, Parser<T> parser) {
-        return call(fn, operation, arena -> encode(arena, request), parser::parseFrom);
-    }
-
-    /** Parses a response from the library's buffer, which is freed right after. */
-    @FunctionalInterface
-    private interface Decoder<T> {
-        T decode(ByteBuffer response) throws IOException;
+    private <T> T call(Operation operation, MessageLite request, Parser<T> parser) {
+        return call(operation, Request.of(request), parser::parseFrom);
     }
 
     /**
@@ -257,16 +254,14 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      * library answers bytes no typed request can produce (malformed protobuf).
      */
     <T> T callWithBytes(String operation, byte[] request, Parser<T> parser) {
-        MethodHandle fn = switch (operation) {
-            case "write_batch" -> Native.STORE_WRITE_BATCH;
-            case "read" -> Native.STORE_READ;
-            case "update" -> Native.STORE_UPDATE;
-            case "teardown" -> Native.STORE_TEARDOWN;
+        Operation op = switch (operation) {
+            case "write_batch" -> Operation.WRITE_BATCH;
+            case "read" -> Operation.READ;
+            case "update" -> Operation.UPDATE;
+            case "teardown" -> Operation.TEARDOWN;
             default -> throw new IllegalArgumentException("no such operation: " + operation);
         };
-        return call(fn, operation, arena -> request.length == 0
-                ? MemorySegment.NULL
-                : arena.allocateFrom(ValueLayout.JAVA_BYTE, request), parser::parseFrom);
+        return call(op, Request.of(request), parser::parseFrom);
     }
 
     /**
@@ -274,90 +269,31 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      * the call's duration: close() frees it only under the write lock, i.e. once no call
      * runs.
      */
-    private <T> T call(MethodHandle fn, String operation, Function<Arena, MemorySegment> encoder, Decoder<T> decoder) {
+    private <T> T call(Operation operation, Request request, Decoder<T> decoder) {
         NativeStore s = store;
         s.lock.readLock().lock();
         try {
             if (s.closed) {
                 throw new StoreClosedException(FeastAerospikeException.NO_RESULT_CODE,
-                        operation + ": the store is closed");
+                        operation.label + ": the store is closed");
             }
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment req = encoder.apply(arena);
-                MemorySegment outResponse = arena.allocate(ADDRESS);
-                MemorySegment outLength = arena.allocate(JAVA_LONG);
-                MemorySegment outError = arena.allocate(ADDRESS);
-                int status;
-                try {
-                    status = (int) fn.invokeExact(s.handle, req, req.byteSize(), outResponse, outLength, outError);
-                } catch (Throwable t) {
-                    throw downcallFailed(operation, t);
-                }
-                if (status != Status.OK.code()) {
-                    throw Native.takeError(status, outError.get(ADDRESS, 0), operation);
-                }
-                return decode(operation, outResponse.get(ADDRESS, 0), outLength.get(JAVA_LONG, 0), decoder);
-            }
+            return s.backend.call(operation, s.handle, request, decoder);
         } finally {
             s.lock.readLock().unlock();
             Reference.reachabilityFence(this);
         }
     }
 
-    /** Decodes a library-owned response straight from native memory, then frees it. */
-    private static <T> T decode(String operation, MemorySegment buffer, long length, Decoder<T> decoder) {
-        try {
-            ByteBuffer bytes = length == 0 ? ByteBuffer.allocate(0) : buffer.reinterpret(length).asByteBuffer();
-            return decoder.decode(bytes);
-        } catch (IOException e) {
-            throw new InternalException(FeastAerospikeException.NO_RESULT_CODE,
-                    operation + ": the library answered a response that does not decode: " + e.getMessage());
-        } finally {
-            try {
-                Native.BUFFER_FREE.invokeExact(buffer, length);
-            } catch (Throwable t) {
-                throw downcallFailed("buffer_free", t);
-            }
-        }
-    }
-
-    /** Serialises a message into arena memory; an empty message is the ABI's (NULL, 0). */
-    private static MemorySegment encode(Arena arena, MessageLite message) {
-        int size = message.getSerializedSize();
-        if (size == 0) {
-            return MemorySegment.NULL;
-        }
-        MemorySegment segment = arena.allocate(size);
-        try {
-            CodedOutputStream out = CodedOutputStream.newInstance(segment.asByteBuffer());
-            message.writeTo(out);
-            out.flush();
-            out.checkNoSpaceLeft();
-        } catch (IOException e) {
-            throw new InternalException(FeastAerospikeException.NO_RESULT_CODE,
-                    "cannot serialise " + message.getClass().getSimpleName() + ": " + e.getMessage());
-        }
-        return segment;
-    }
-
-    private static InternalException downcallFailed(String operation, Throwable t) {
-        if (t instanceof RuntimeException r) {
-            throw r;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new InternalException(FeastAerospikeException.NO_RESULT_CODE, operation + ": downcall failed: " + t);
-    }
-
     /** The native handle, its lock and its closed flag; also the Cleaner's action. */
     private static final class NativeStore implements Runnable {
-        final MemorySegment handle;
+        final NativeBackend backend;
+        final long handle;
         final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
         volatile boolean closed;
         private final AtomicBoolean released = new AtomicBoolean();
 
-        NativeStore(MemorySegment handle) {
+        NativeStore(NativeBackend backend, long handle) {
+            this.backend = backend;
             this.handle = handle;
         }
 
@@ -367,21 +303,12 @@ public final class AerospikeOnlineStore implements AutoCloseable {
                 return null;
             }
             closed = true;
-            FeastAerospikeException failure = null;
             // fas_store_close outside the lock: running calls finish, the library
             // refuses new ones; then the write lock waits for every running call.
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment outError = arena.allocate(ADDRESS);
-                int status = (int) Native.STORE_CLOSE.invokeExact(handle, outError);
-                if (status != Status.OK.code()) {
-                    failure = Native.takeError(status, outError.get(ADDRESS, 0), "close");
-                }
-            } catch (Throwable t) {
-                failure = new InternalException(FeastAerospikeException.NO_RESULT_CODE, "close: downcall failed: " + t);
-            }
+            FeastAerospikeException failure = backend.close(handle);
             lock.writeLock().lock();
             try {
-                Native.free(Native.STORE_FREE, handle);
+                backend.free(handle);
             } finally {
                 lock.writeLock().unlock();
             }

@@ -1,16 +1,12 @@
 // Finds and opens the feast-aerospike shared library, in a fixed order:
-// explicit override, then java.library.path, then the copy packed in the jar.
+// explicit override, then java.library.path, then the copy packed in the jar,
+// and picks how to call it: Panama FFM on JDK 22+, JNI before (NativeBackend).
 // A missing or ABI-mismatched library fails fast with what to do about it.
 package dev.feastaerospike;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -26,6 +22,10 @@ final class NativeLibrary {
     /** Environment variable naming the library file, used when the property is unset. */
     static final String PATH_ENV = "FEAST_AEROSPIKE_LIBRARY";
     static final String LIBRARY_NAME = "feast_aerospike";
+    /** System property choosing the call path: {@code auto} (default), {@code panama} or {@code jni}. */
+    static final String BACKEND_PROPERTY = "feastaerospike.native.backend";
+    /** The first JDK whose Panama FFM API is final (and that the Panama classes are compiled for). */
+    static final int PANAMA_MIN_JDK = 22;
     /** The {@code FAS_ABI_VERSION} of include/feast_aerospike.h this binding was written for. */
     static final int EXPECTED_ABI_VERSION = 1;
 
@@ -42,7 +42,7 @@ final class NativeLibrary {
     private static String failure;
 
     /** An opened, version-checked library. */
-    record Loaded(SymbolLookup symbols, Located location, int abiVersion) {}
+    record Loaded(NativeBackend backend, Located location, int abiVersion) {}
 
     private NativeLibrary() {}
 
@@ -123,24 +123,24 @@ final class NativeLibrary {
 
     /** Opens the located file and refuses a library built for another ABI version. */
     static Loaded open(Located where) {
-        SymbolLookup symbols;
+        return open(where, System.getProperty(BACKEND_PROPERTY, "auto"));
+    }
+
+    static Loaded open(Located where, String backendChoice) {
+        NativeBackend backend;
         try {
-            symbols = SymbolLookup.libraryLookup(where.path(), Arena.global());
-        } catch (IllegalArgumentException | IllegalCallerException e) {
+            backend = backend(backendChoice, where);
+        } catch (UnsatisfiedLinkError e) {
             throw new UnsatisfiedLinkError("cannot open feast-aerospike native library " + where.path()
-                    + " (from " + where.source() + "): " + e.getMessage() + ". " + HOW_TO_FIX
-                    + " If the message mentions native access, run java with"
-                    + " --enable-native-access=ALL-UNNAMED.");
+                    + " (from " + where.source() + "): " + e.getMessage().replaceAll("\\.$", "") + ". " + HOW_TO_FIX);
         }
-        var abiFn = symbols.find("fas_abi_version").orElseThrow(() -> new UnsatisfiedLinkError(
-                where.path() + " (from " + where.source() + ") has no fas_abi_version symbol: it is not a"
-                + " feast-aerospike library, or one older than this binding. " + HOW_TO_FIX));
-        MethodHandle abi = Linker.nativeLinker().downcallHandle(abiFn, FunctionDescriptor.of(ValueLayout.JAVA_INT));
         int version;
         try {
-            version = (int) abi.invokeExact();
-        } catch (Throwable t) {
-            throw new UnsatisfiedLinkError("fas_abi_version failed in " + where.path() + ": " + t);
+            version = backend.abiVersion();
+        } catch (UnsatisfiedLinkError e) {
+            throw new UnsatisfiedLinkError(where.path() + " (from " + where.source() + ") has no working"
+                    + " fas_abi_version (" + e.getMessage() + "): it is not a feast-aerospike library, or one"
+                    + " older than this binding. " + HOW_TO_FIX);
         }
         if (version != EXPECTED_ABI_VERSION) {
             throw new UnsatisfiedLinkError("feast-aerospike native library " + where.path() + " (from "
@@ -148,7 +148,49 @@ final class NativeLibrary {
                     + " but this Java binding needs ABI version " + EXPECTED_ABI_VERSION
                     + ": use the library and the binding of the same feast-aerospike release. " + HOW_TO_FIX);
         }
-        return new Loaded(symbols, where, version);
+        return new Loaded(backend, where, version);
+    }
+
+    /** True when this JVM can use the Panama path: JDK 22+ and a jar built with its classes. */
+    static boolean panamaAvailable() {
+        return Runtime.version().feature() >= PANAMA_MIN_JDK
+                && NativeLibrary.class.getResource("PanamaNative.class") != null;
+    }
+
+    /** Opens the library through the chosen call path ({@link #BACKEND_PROPERTY}). */
+    private static NativeBackend backend(String choice, Located where) {
+        String c = choice == null ? "auto" : choice.trim().toLowerCase(Locale.ROOT);
+        switch (c) {
+            case "jni":
+                return new JniNative(where.path());
+            case "panama":
+                if (!panamaAvailable()) {
+                    throw new UnsatisfiedLinkError(BACKEND_PROPERTY + "=panama needs JDK " + PANAMA_MIN_JDK
+                            + "+ and a jar with the Panama classes; this is JDK " + Runtime.version().feature());
+                }
+                return panama(where);
+            case "auto":
+            case "":
+                return panamaAvailable() ? panama(where) : new JniNative(where.path());
+            default:
+                throw new UnsatisfiedLinkError(BACKEND_PROPERTY + " is '" + choice
+                        + "'; use auto, panama or jni");
+        }
+    }
+
+    /** PanamaNative is compiled for JDK 22: reach it only by name, so JDK 17 never loads it. */
+    private static NativeBackend panama(Located where) {
+        try {
+            return (NativeBackend) Class.forName(NativeLibrary.class.getPackageName() + ".PanamaNative")
+                    .getDeclaredConstructor(java.nio.file.Path.class).newInstance(where.path());
+        } catch (InvocationTargetException e) {
+            if (e.getCause() instanceof UnsatisfiedLinkError u) {
+                throw u;
+            }
+            throw new UnsatisfiedLinkError("Panama FFM setup failed: " + e.getCause());
+        } catch (ReflectiveOperationException e) {
+            throw new UnsatisfiedLinkError("Panama FFM classes unusable: " + e);
+        }
     }
 
     /** Classpath location of the packed copy, named like os-maven-plugin's classifiers. */

@@ -128,6 +128,11 @@ public final class OnlineStoreConfig {
             return put("write_timeout_ms", ms);
         }
 
+        /**
+         * Accepted (Feast's config has it) and validated, but ignored: every read is a
+         * batch, as in Feast, bounded by {@link #batchTotalTimeoutMs(int)} and the
+         * request's own timeout.
+         */
         public Builder readTimeoutMs(int ms) {
             return put("read_timeout_ms", ms);
         }

@@ -9,19 +9,12 @@ import java.util.List;
 /**
  * Some rows of a write batch were not confirmed written. {@link #failures()} lists
  * every one (row index, result code, message, in-doubt flag); {@link #rowsWritten()}
- * counts the rows that were. {@link #status()} and {@link #resultCode()} summarise the
- * first failure: {@link Status#TIMEOUT} when its outcome is in doubt or it timed out
- * (result code 9; the library also reports a row it could not send with it),
- * {@link Status#SERVER} for any other Aerospike result code, else
- * {@link Status#INVALID_ARGUMENT}: the library refused the row before sending it (it
- * could not be encoded, or its namespace is unknown to the cluster). The Go binding
- * classifies rows the same way.
+ * counts the rows that were. {@link #status()} and {@link #resultCode()} are those of
+ * the first failure: its status is the library's ({@link RowFailure#getStatus()},
+ * computed once in the native library from the failure's kind), never re-derived here.
  */
 public class WriteBatchException extends FeastAerospikeException {
     private static final long serialVersionUID = 1L;
-
-    /** Aerospike's result code 9, TIMEOUT (also what the client reports for its own timeouts). */
-    private static final int AEROSPIKE_TIMEOUT = 9;
 
     private final transient WriteBatchResponse response;
 
@@ -47,11 +40,10 @@ public class WriteBatchException extends FeastAerospikeException {
         return response;
     }
 
+    /** The first row's status; OK or a number this binding does not know reads as INTERNAL. */
     private static Status summaryStatus(RowFailure first) {
-        if (first.getInDoubt() || first.getResultCode() == AEROSPIKE_TIMEOUT) {
-            return Status.TIMEOUT;
-        }
-        return first.getResultCode() >= 0 ? Status.SERVER : Status.INVALID_ARGUMENT;
+        Status status = Status.fromCode(first.getStatus());
+        return status == null || status == Status.OK ? Status.INTERNAL : status;
     }
 
     private static String describe(String featureView, int rowCount, WriteBatchResponse response) {

@@ -1,4 +1,4 @@
-// The NARROW/WIDE benchmark workload of shared/BENCHMARK.md: deterministic
+// The NARROW/WIDE benchmark workload of docs/benchmark-workload.md: deterministic
 // feature values from splitmix64, used by the benchmark and the round-trip tests.
 package dev.feastaerospike;
 
@@ -45,7 +45,7 @@ final class BenchData {
         return s.toString();
     }
 
-    /** The NARROW value of feature {@code index} (table order of BENCHMARK.md). */
+    /** The NARROW value of feature {@code index} (table order of docs/benchmark-workload.md). */
     static Value narrowValue(long driverId, int index) {
         long h = h(1, driverId, index);
         return switch (index) {
@@ -84,7 +84,7 @@ final class BenchData {
         return row.build();
     }
 
-    /** The entity-batch stream of BENCHMARK.md: splitmix64 outputs mod n. */
+    /** The entity-batch stream of docs/benchmark-workload.md: splitmix64 outputs mod n. */
     static final class Ids {
         private long state;
 

@@ -1,4 +1,4 @@
-// The benchmark workload generator follows shared/BENCHMARK.md.
+// The benchmark workload generator follows docs/benchmark-workload.md.
 package dev.feastaerospike;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

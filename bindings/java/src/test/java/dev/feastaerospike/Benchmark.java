@@ -1,4 +1,4 @@
-// The NARROW/WIDE benchmark of shared/BENCHMARK.md through the Java binding.
+// The NARROW/WIDE benchmark of docs/benchmark-workload.md through the Java binding.
 // Plain main, run by bindings/java/bench.sh; by default against the test
 // server (a test double, not Aerospike), or --host HOST:PORT for a real cluster.
 package dev.feastaerospike;
@@ -52,7 +52,7 @@ public final class Benchmark {
         // Generous batch timeouts: on a loaded 2-core machine a 1000-row call can
         // exceed the 2 s default, and a benchmark should measure, not fail.
         try (AerospikeOnlineStore store = OnlineStoreConfig.builder().project("bench").host(target, port)
-                .batchTotalTimeoutMs(30_000).writeTimeoutMs(30_000).readTimeoutMs(30_000).open()) {
+                .batchTotalTimeoutMs(30_000).writeTimeoutMs(30_000).open()) {
             run(store, n, runs);
         } finally {
             if (server != null) {
@@ -145,36 +145,66 @@ public final class Benchmark {
         }
     }
 
+    /**
+     * One read case through {@code read} (protobuf-java parses the whole response) and
+     * {@code readValues} (ReadResponseReader, one object per value), interleaved call by
+     * call in alternating order on the same batches, with bytes allocated per call on the
+     * calling thread.
+     */
     private static void latency(AerospikeOnlineStore store, String label, FeatureView view, ViewRead read,
             int batch, int timed, long n, int runs, long seed) {
-        double[] p50 = new double[runs];
-        double[] p90 = new double[runs];
-        double[] p99 = new double[runs];
-        double[] rate = new double[runs];
+        String[] paths = {"read (protobuf-java parse)", "readValues (direct decoder)"};
+        double[][] p50 = new double[2][runs];
+        double[][] p90 = new double[2][runs];
+        double[][] p99 = new double[2][runs];
+        double[][] rate = new double[2][runs];
+        double[][] bytes = new double[2][runs];
         BenchData.Ids ids = new BenchData.Ids(seed);
         for (int r = 0; r < runs; r++) {
-            long[] nanos = new long[timed];
+            long[][] nanos = new long[2][timed];
+            long[] allocated = new long[2];
             for (int i = 0; i < 10 + timed; i++) {
                 ReadRequest req = request(ids.batch(batch, n, 0), read);
-                long start = System.nanoTime();
-                ViewResult result = store.read(req).getViews(0);
-                long elapsed = System.nanoTime() - start;
-                if (result.getRowsCount() != batch || !result.getRows(batch - 1).getFound()) {
-                    throw new AssertionError(label + ": an existing entity came back missing");
-                }
-                if (i >= 10) {
-                    nanos[i - 10] = elapsed;
+                for (int k = 0; k < 2; k++) {
+                    int path = (i + k) % 2;
+                    long bytesBefore = allocatedBytes();
+                    long start = System.nanoTime();
+                    boolean lastFound = path == 0
+                            ? store.read(req).getViews(0).getRows(batch - 1).getFound()
+                            : store.readValues(req).get(0).rows().get(batch - 1).found();
+                    long elapsed = System.nanoTime() - start;
+                    long used = allocatedBytes() - bytesBefore;
+                    if (!lastFound) {
+                        throw new AssertionError(label + ": an existing entity came back missing");
+                    }
+                    if (i >= 10) {
+                        nanos[path][i - 10] = elapsed;
+                        allocated[path] += used;
+                    }
                 }
             }
-            Arrays.sort(nanos);
-            p50[r] = pct(nanos, 0.50);
-            p90[r] = pct(nanos, 0.90);
-            p99[r] = pct(nanos, 0.99);
-            rate[r] = batch * timed / (Arrays.stream(nanos).sum() / 1e9);
+            for (int path = 0; path < 2; path++) {
+                Arrays.sort(nanos[path]);
+                p50[path][r] = pct(nanos[path], 0.50);
+                p90[path][r] = pct(nanos[path], 0.90);
+                p99[path][r] = pct(nanos[path], 0.99);
+                rate[path][r] = batch * timed / (Arrays.stream(nanos[path]).sum() / 1e9);
+                bytes[path][r] = (double) allocated[path] / timed;
+            }
         }
-        System.out.printf(Locale.ROOT, "| %s | p50 %s, p90 %s, p99 %s ms; %s entities/s | p50 %s–%s ms |%n",
-                label, ms(median(p50)), ms(median(p90)), ms(median(p99)), count(median(rate)),
-                ms(Arrays.stream(p50).min().orElseThrow()), ms(Arrays.stream(p50).max().orElseThrow()));
+        for (int path = 0; path < 2; path++) {
+            System.out.printf(Locale.ROOT,
+                    "| %s, %s | p50 %s, p90 %s, p99 %s ms; %s entities/s; %s bytes allocated/call | p50 %s–%s ms |%n",
+                    label, paths[path], ms(median(p50[path])), ms(median(p90[path])), ms(median(p99[path])),
+                    count(median(rate[path])), count(median(bytes[path])),
+                    ms(Arrays.stream(p50[path]).min().orElseThrow()), ms(Arrays.stream(p50[path]).max().orElseThrow()));
+        }
+    }
+
+    /** Bytes this thread has allocated so far (HotSpot's per-thread counter). */
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean())
+                .getCurrentThreadAllocatedBytes();
     }
 
     /** The same WIDE batch-100 read through onlineRead, i.e. with conversion to Feast's Java types. */

@@ -7,6 +7,7 @@ public final class LoaderProbe {
 
     public static void main(String[] args) {
         NativeLibrary.Loaded lib = NativeLibrary.get();
-        System.out.println(lib.location().source() + " | " + AerospikeOnlineStore.nativeVersion());
+        System.out.println(lib.location().source() + " | " + AerospikeOnlineStore.nativeVersion()
+                + " | backend " + AerospikeOnlineStore.nativeBackend());
     }
 }

@@ -20,6 +20,13 @@ class NativeCallsTest {
         assertTrue(lib.location().source().contains(NativeLibrary.PATH_PROPERTY), lib.location().source());
         assertTrue(AerospikeOnlineStore.nativeVersion().matches("\\d+\\.\\d+\\.\\d+.*"),
                 AerospikeOnlineStore.nativeVersion());
+        // The whole suite runs on the path this JDK takes (Panama from 22, JNI before)
+        // unless -Dfeastaerospike.native.backend forces one.
+        String forced = System.getProperty(NativeLibrary.BACKEND_PROPERTY, "auto");
+        String automatic = Runtime.version().feature() >= NativeLibrary.PANAMA_MIN_JDK ? "panama" : "jni";
+        assertEquals(forced.equals("auto") ? automatic : forced, AerospikeOnlineStore.nativeBackend());
+        // Both come from scripts/versions.env (scripts/sync-versions.sh).
+        assertEquals(System.getProperty("feastaerospike.artifact.version"), AerospikeOnlineStore.nativeVersion());
     }
 
     @Test

@@ -87,29 +87,82 @@ class NativeLibraryTest {
         assertTrue(e.getMessage().contains("cannot open") && e.getMessage().contains("libbogus.so"), e.getMessage());
     }
 
+    // In-process checks of fake libraries go through Panama only: JNI binds a native
+    // method once per JVM, to the first library that has it, so the JNI path's checks
+    // run in a fresh JVM each (jniRefuses...).
+
     @Test
     void aLibraryWithAnotherAbiVersionIsRefused() throws Exception {
+        assumeTrue(NativeLibrary.panamaAvailable(), "Panama FFM needs JDK 22+");
         Path lib = compile("unsigned int fas_abi_version(void) { return 999; }\n", "libwrongabi.so");
         UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class,
-                () -> NativeLibrary.open(new NativeLibrary.Located(lib, "test")));
+                () -> NativeLibrary.open(new NativeLibrary.Located(lib, "test"), "panama"));
         assertTrue(e.getMessage().contains("ABI version 999"), e.getMessage());
         assertTrue(e.getMessage().contains("needs ABI version " + NativeLibrary.EXPECTED_ABI_VERSION), e.getMessage());
     }
 
     @Test
     void aLibraryWithoutTheVersionFunctionIsRefused() throws Exception {
+        assumeTrue(NativeLibrary.panamaAvailable(), "Panama FFM needs JDK 22+");
         Path lib = compile("int something_else(void) { return 1; }\n", "libother.so");
         UnsatisfiedLinkError e = assertThrows(UnsatisfiedLinkError.class,
-                () -> NativeLibrary.open(new NativeLibrary.Located(lib, "test")));
+                () -> NativeLibrary.open(new NativeLibrary.Located(lib, "test"), "panama"));
         assertTrue(e.getMessage().contains("not a feast-aerospike library"), e.getMessage());
     }
 
     @Test
     void theMatchingVersionIsAccepted() throws Exception {
+        assumeTrue(NativeLibrary.panamaAvailable(), "Panama FFM needs JDK 22+");
         Path lib = compile("unsigned int fas_abi_version(void) { return "
                 + NativeLibrary.EXPECTED_ABI_VERSION + "; }\n", "libgoodabi.so");
         assertEquals(NativeLibrary.EXPECTED_ABI_VERSION,
-                NativeLibrary.open(new NativeLibrary.Located(lib, "test")).abiVersion());
+                NativeLibrary.open(new NativeLibrary.Located(lib, "test"), "panama").abiVersion());
+    }
+
+    @Test
+    void jniRefusesALibraryWithAnotherAbiVersion() throws Exception {
+        Path lib = compile("int Java_dev_feastaerospike_JniNative_abiVersion0(void *env, void *cls)"
+                + " { (void)env; (void)cls; return 999; }\n", "libwrongabijni.so");
+        String out = probe(lib, "jni", 1);
+        assertTrue(out.contains("ABI version 999") && out.contains("needs ABI version "
+                + NativeLibrary.EXPECTED_ABI_VERSION), out);
+    }
+
+    @Test
+    void jniRefusesALibraryWithoutItsEntryPoints() throws Exception {
+        Path lib = compile("int something_else(void) { return 1; }\n", "libotherjni.so");
+        String out = probe(lib, "jni", 1);
+        assertTrue(out.contains("not a feast-aerospike library"), out);
+    }
+
+    @Test
+    void aBackendThisJdkLacksIsRefusedWithTheReason() throws Exception {
+        assumeTrue(!NativeLibrary.panamaAvailable(), "this JDK has Panama FFM");
+        Path lib = Path.of(System.getProperty("feastaerospike.library.path"));
+        String out = probe(lib, "panama", 1);
+        assertTrue(out.contains("needs JDK " + NativeLibrary.PANAMA_MIN_JDK), out);
+    }
+
+    @Test
+    void theAutomaticChoiceIsPanamaFrom22AndJniBefore() throws Exception {
+        Path lib = Path.of(System.getProperty("feastaerospike.library.path"));
+        String expected = NativeLibrary.panamaAvailable() ? "panama" : "jni";
+        assertTrue(probe(lib, "auto", 0).contains("backend " + expected));
+        assertTrue(probe(lib, "jni", 0).contains("backend jni"));
+    }
+
+    /** Runs LoaderProbe in a fresh JVM with the given library and call path. */
+    static String probe(Path lib, String backend, int expectedExit) throws Exception {
+        String classPath = System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-D" + NativeLibrary.PATH_PROPERTY + "=" + lib,
+                "-D" + NativeLibrary.BACKEND_PROPERTY + "=" + backend, "-cp", classPath, LoaderProbe.class.getName());
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(expectedExit, p.exitValue(), out);
+        return out;
     }
 
     /** Builds a tiny shared library with the system C compiler (gcc is on every CI machine). */

@@ -12,6 +12,8 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -26,16 +28,33 @@ final class TestServer implements AutoCloseable {
         this.port = port;
     }
 
+    /** The test server binary (built by scripts/ci/java.sh). */
+    static Path binary() {
+        // FAS_TESTSERVER_BIN: the same variable the Go and Python tests read.
+        String override = System.getenv("FAS_TESTSERVER_BIN");
+        return Path.of(override != null && !override.isEmpty() ? override
+                : System.getProperty("feastaerospike.repo.root", "../..") + "/target/debug/feast-aerospike-testserver");
+    }
+
     /** Starts the binary on an ephemeral port and waits for its "listening on" line. */
     static TestServer start() throws IOException, InterruptedException {
-        Path binary = Path.of(System.getProperty("feastaerospike.testserver",
-                "../../target/debug/feast-aerospike-testserver"));
+        return start(new String[0]);
+    }
+
+    /**
+     * Same, with extra arguments (e.g. {@code --nodes 3}, {@code --user u:p},
+     * {@code --tls-cert ...}).
+     */
+    static TestServer start(String... extraArgs) throws IOException, InterruptedException {
+        Path binary = binary();
         if (!Files.isExecutable(binary)) {
             throw new IllegalStateException("test server binary " + binary + " is missing: run"
                     + " `cargo build -p feast-aerospike-testserver` (scripts/ci/java.sh does)");
         }
         // --control: fault injection through testserver-* info commands (see info()).
-        Process p = new ProcessBuilder(binary.toString(), "--listen", "127.0.0.1:0", "--control")
+        List<String> command = new ArrayList<>(List.of(binary.toString(), "--listen", "127.0.0.1:0", "--control"));
+        command.addAll(List.of(extraArgs));
+        Process p = new ProcessBuilder(command)
                 .redirectError(ProcessBuilder.Redirect.INHERIT)
                 .start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
@@ -89,6 +108,15 @@ final class TestServer implements AutoCloseable {
      * {@code testserver-fail:code=14;namespace=test}.
      */
     String info(String command) throws IOException {
+        String value = query(command);
+        if (!value.equals("ok")) {
+            throw new IOException("test server refused '" + command + "': " + value);
+        }
+        return value;
+    }
+
+    /** Sends one info command and returns the answer's value, whatever it is. */
+    String query(String command) throws IOException {
         byte[] body = (command + "\n").getBytes(StandardCharsets.UTF_8);
         try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
             s.setSoTimeout(10_000);
@@ -102,11 +130,7 @@ final class TestServer implements AutoCloseable {
             in.readFully(answer);
             String text = new String(answer, StandardCharsets.UTF_8).trim();
             int tab = text.indexOf('\t');
-            String value = tab >= 0 ? text.substring(tab + 1) : text;
-            if (!value.equals("ok")) {
-                throw new IOException("test server refused '" + command + "': " + value);
-            }
-            return value;
+            return tab >= 0 ? text.substring(tab + 1) : text;
         }
     }
 

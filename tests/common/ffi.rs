@@ -1,6 +1,5 @@
-//! Helpers shared by the C ABI tests: safe wrappers that call the exports the
-//! way a C caller would and collect status, outputs and error.
-#![allow(dead_code)]
+//! Helpers of the C ABI tests: safe wrappers that call the exports the way a
+//! C caller would and collect status, outputs and error.
 
 use std::ffi::CStr;
 use std::ptr;
@@ -8,6 +7,8 @@ use std::ptr;
 use feast_aerospike::ffi::*;
 use feast_aerospike::proto::v1::*;
 use prost::Message;
+
+pub use super::driver;
 
 /// Signature shared by write_batch / read / update / teardown.
 pub type OpFn = unsafe extern "C" fn(
@@ -148,13 +149,6 @@ pub fn int64(v: i64) -> Value {
 pub fn double(v: f64) -> Value {
     Value {
         val: Some(value::Val::DoubleVal(v)),
-    }
-}
-
-pub fn driver(id: i64) -> EntityKey {
-    EntityKey {
-        join_keys: vec!["driver_id".into()],
-        entity_values: vec![int64(id)],
     }
 }
 

@@ -1,0 +1,270 @@
+//! write_batch: rows of one feature view, converted to one batch of record
+//! operations per chunk; per-row failures are reported, never dropped.
+
+use std::sync::Arc;
+
+use aerospike::{BatchOperation, Key, ResultCode};
+
+use super::policy::{deadline, error_kind};
+use super::OnlineStore;
+use crate::wire::{Direct, WriteChunk};
+use crate::codec::{encode_row_features, timestamp_to_ms};
+use crate::entity_key::{digest, serialize_entity_key_into};
+use crate::error::{Error, ErrorKind, Result};
+use crate::layout::{self, Location};
+use crate::proto::v1::*;
+
+/// A prewriting hook: given the feature view and the rows about to be
+/// written, returns the rows to write instead. `Ok(None)` (or no rows) skips
+/// the write; an error aborts the whole batch before anything is written.
+/// Row indices in the response then refer to the hook's rows.
+pub type PrewriteHook =
+    Arc<dyn Fn(&FeatureView, &[WriteRow]) -> Result<Option<Vec<WriteRow>>> + Send + Sync>;
+
+/// Called after each chunk with the cumulative number of rows processed
+/// (written or failed): 100, 200, 250 for 250 rows in chunks of 100.
+pub type Progress = Arc<dyn Fn(u64) + Send + Sync>;
+
+/// Extra options of [`OnlineStore::write_batch_with`].
+#[derive(Clone, Default)]
+pub struct WriteOptions {
+    pub prewrite_hook: Option<PrewriteHook>,
+    pub progress: Option<Progress>,
+}
+
+/// Where a row landed in a batch: its index in the request.
+struct Pending {
+    ops: Vec<BatchOperation>,
+    rows: Vec<u32>,
+}
+
+impl OnlineStore {
+    /// Write rows of one feature view.
+    pub async fn write_batch(&self, request: &WriteBatchRequest) -> Result<WriteBatchResponse> {
+        self.write_batch_with(request, &WriteOptions::default())
+            .await
+    }
+
+    /// Write rows of one feature view, with a prewriting hook and/or progress
+    /// reporting. Per-row failures are reported in the response, never
+    /// dropped: `rows_written + failures.len()` is the number of rows.
+    pub async fn write_batch_with(
+        &self,
+        request: &WriteBatchRequest,
+        options: &WriteOptions,
+    ) -> Result<WriteBatchResponse> {
+        self.check_open("write_batch")?;
+        let view = request
+            .feature_view
+            .as_ref()
+            .filter(|v| !v.name.is_empty())
+            .ok_or_else(|| Error::invalid_argument("write_batch: feature_view.name is required"))?;
+        let report = |n: u64| {
+            if let Some(p) = &options.progress {
+                p(n)
+            }
+        };
+        if request.rows.is_empty() {
+            report(0);
+            return Ok(WriteBatchResponse::default());
+        }
+        let hooked;
+        let rows: &[WriteRow] = match &options.prewrite_hook {
+            None => &request.rows,
+            Some(hook) => match hook(view, &request.rows)
+                .map_err(|e| e.context(format!("write_batch {}: prewriting hook", view.name)))?
+            {
+                Some(r) if !r.is_empty() => {
+                    hooked = r;
+                    &hooked
+                }
+                _ => {
+                    report(0);
+                    return Ok(WriteBatchResponse::default());
+                }
+            },
+        };
+        let deadline = deadline(request.timeout_ms);
+        let loc = self.layout.location_for(&view.name);
+        let version = self.config().entity_key_serialization_version;
+        let chunk_size = self.config().batch_max_records;
+        let mut response = WriteBatchResponse::default();
+        let mut key_buf = Vec::with_capacity(64);
+        let mut done: u64 = 0;
+        for (chunk_no, chunk) in rows.chunks(chunk_size).enumerate() {
+            let base = chunk_no * chunk_size;
+            if let Some(direct) = &self.direct {
+                let rows: Vec<(u32, &WriteRow)> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| ((base + i) as u32, r))
+                    .collect();
+                match Direct::policy(self.config(), deadline, "write_batch") {
+                    Ok(policy) => {
+                        let c = WriteChunk {
+                            loc: &loc,
+                            view: &view.name,
+                            ttl: self.wire_ttl(),
+                            entity_key_version: version,
+                        };
+                        direct.write_chunk(&c, &rows, policy, &mut response);
+                    }
+                    Err(e) => {
+                        for &(index, _) in &rows {
+                            response.failures.push(RowFailure {
+                                row_index: index,
+                                result_code: -1,
+                                message: format!(
+                                    "write_batch {} {loc}: row {index} not sent: {}",
+                                    view.name,
+                                    e.message()
+                                ),
+                                in_doubt: false,
+                                status: e.kind().status(),
+                            });
+                        }
+                    }
+                }
+                done += chunk.len() as u64;
+                report(done);
+                continue;
+            }
+            let mut pending = Pending {
+                ops: Vec::with_capacity(chunk.len()),
+                rows: Vec::with_capacity(chunk.len()),
+            };
+            for (i, row) in chunk.iter().enumerate() {
+                let index = (base + i) as u32;
+                match self.write_op(&loc, &view.name, row, version, &mut key_buf) {
+                    Ok(op) => {
+                        pending.ops.push(op);
+                        pending.rows.push(index);
+                    }
+                    // Encoded up front: one bad row would otherwise fail its
+                    // whole per-node group (DESIGN.md §4.4).
+                    Err(message) => response.failures.push(RowFailure {
+                        row_index: index,
+                        result_code: -1,
+                        message: format!("write_batch {} {loc}: row {index}: {message}", view.name),
+                        in_doubt: false,
+                        status: ErrorKind::InvalidArgument.status(),
+                    }),
+                }
+            }
+            if !pending.ops.is_empty() {
+                match self.batch_policy(deadline, "write_batch") {
+                    Err(e) => {
+                        for &index in &pending.rows {
+                            response.failures.push(RowFailure {
+                                row_index: index,
+                                result_code: -1,
+                                message: format!(
+                                    "write_batch {} {loc}: row {index} not sent: {}",
+                                    view.name,
+                                    e.message()
+                                ),
+                                in_doubt: false,
+                                status: e.kind().status(),
+                            });
+                        }
+                    }
+                    Ok(policy) => {
+                        let (ops, call) = self.run_batch(policy, pending.ops).await?;
+                        collect_write_results(
+                            &ops,
+                            &pending.rows,
+                            call.err(),
+                            &view.name,
+                            &loc,
+                            &mut response,
+                        );
+                    }
+                }
+            }
+            done += chunk.len() as u64;
+            report(done);
+        }
+        response.failures.sort_by_key(|f| f.row_index);
+        Ok(response)
+    }
+
+    /// The record TTL on the wire: 0 namespace default, u32::MAX never.
+    fn wire_ttl(&self) -> u32 {
+        match self.config().ttl_seconds {
+            None => 0,
+            Some(0) => u32::MAX,
+            Some(n) => n,
+        }
+    }
+
+    fn write_op(
+        &self,
+        loc: &Location,
+        view: &str,
+        row: &WriteRow,
+        version: u32,
+        key_buf: &mut Vec<u8>,
+    ) -> std::result::Result<BatchOperation, String> {
+        let entity_key = row
+            .entity_key
+            .as_ref()
+            .ok_or_else(|| "entity_key is required".to_string())?;
+        serialize_entity_key_into(entity_key, version, key_buf).map_err(|e| e.to_string())?;
+        let event_ts = row
+            .event_timestamp
+            .as_ref()
+            .ok_or_else(|| "event_timestamp is required".to_string())?;
+        let features = encode_row_features(row)?;
+        let ops = layout::write_ops(
+            &self.map_policy,
+            view,
+            features,
+            timestamp_to_ms(event_ts),
+            row.created_timestamp.as_ref().map(timestamp_to_ms),
+        );
+        let key = Key::with_digest(
+            loc.namespace.clone(),
+            loc.set_name.clone(),
+            None,
+            digest(&loc.set_name, key_buf),
+        );
+        Ok(BatchOperation::write(&self.batch_write_policy, key, ops))
+    }
+}
+
+fn collect_write_results(
+    ops: &[BatchOperation],
+    rows: &[u32],
+    call_error: Option<aerospike::Error>,
+    view: &str,
+    loc: &Location,
+    response: &mut WriteBatchResponse,
+) {
+    for (op, &index) in ops.iter().zip(rows) {
+        match op.result_code() {
+            Some(ResultCode::Ok) => response.rows_written += 1,
+            rc => {
+                let error = op.error().or(call_error.as_ref());
+                let kind = match (rc, error) {
+                    (Some(ResultCode::Timeout), _) => ErrorKind::Timeout,
+                    (Some(_), _) => ErrorKind::Server,
+                    (None, Some(e)) => error_kind(e),
+                    (None, None) => ErrorKind::Internal,
+                };
+                let cause = error
+                    .map(ToString::to_string)
+                    .unwrap_or_else(|| "the server did not answer".into());
+                // Unanswered rows of a failed call may have been applied.
+                let in_doubt = op.in_doubt()
+                    || (rc.is_none() && call_error.as_ref().is_none_or(aerospike::Error::in_doubt));
+                response.failures.push(RowFailure {
+                    row_index: index,
+                    result_code: rc.map_or(-1, |rc| i32::from(u8::from(rc))),
+                    message: format!("write_batch {view} {loc}: row {index}: {cause}"),
+                    in_doubt,
+                    status: kind.status(),
+                });
+            }
+        }
+    }
+}
