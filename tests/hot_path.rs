@@ -47,11 +47,29 @@ fn mixed_row(id: i64) -> WriteRow {
             ("b", val(Val::BytesVal(vec![0, 0xff, id as u8]))),
             ("flag", val(Val::BoolVal(id % 2 == 0))),
             ("ts", val(Val::UnixTimestampVal(1_700_000_000 + id))),
-            ("l64", val(Val::Int64ListVal(Int64List { val: vec![id, -id, 1 << 40] }))),
-            ("ls", val(Val::StringListVal(StringList { val: vec!["a".into(), format!("{id}")] }))),
-            ("ld", val(Val::DoubleListVal(DoubleList { val: vec![f64::NAN, 1.5] }))),
+            (
+                "l64",
+                val(Val::Int64ListVal(Int64List {
+                    val: vec![id, -id, 1 << 40],
+                })),
+            ),
+            (
+                "ls",
+                val(Val::StringListVal(StringList {
+                    val: vec!["a".into(), format!("{id}")],
+                })),
+            ),
+            (
+                "ld",
+                val(Val::DoubleListVal(DoubleList {
+                    val: vec![f64::NAN, 1.5],
+                })),
+            ),
             ("m", val(Val::MapVal(m))),
-            ("j", val(Val::JsonVal(format!(r#"{{"id":{id},"tags":["x",null]}}"#)))),
+            (
+                "j",
+                val(Val::JsonVal(format!(r#"{{"id":{id},"tags":["x",null]}}"#))),
+            ),
             ("f_nan", val(Val::DoubleVal(f64::NAN))),
         ],
         1_704_067_200_000 + id,
@@ -72,7 +90,12 @@ fn reads(store: &OnlineStore) -> Vec<ReadResponse> {
     let keys: Vec<EntityKey> = (0..12).map(driver).collect(); // 10, 11 absent
     vec![
         read(store, keys.clone(), &[(&m, &[])]).unwrap(),
-        read(store, keys.clone(), &[(&m, &["s", "i64", "s", "nope", "ld"])]).unwrap(),
+        read(
+            store,
+            keys.clone(),
+            &[(&m, &["s", "i64", "s", "nope", "ld"])],
+        )
+        .unwrap(),
         read(store, keys.clone(), &[(&o, &[]), (&m, &["f64"]), (&m, &[])]).unwrap(),
         read(store, keys.clone(), &[(&o, &["y"])]).unwrap(),
         read(store, vec![driver(3)], &[(&m, &[]), (&o, &[])]).unwrap(),
@@ -95,7 +118,10 @@ fn direct_and_crate_paths_answer_every_read_identically() {
         .map(|id| {
             row(
                 driver(id),
-                &[("x", val(Val::Int64Val(id))), ("y", val(Val::StringVal("y".into())))],
+                &[
+                    ("x", val(Val::Int64Val(id))),
+                    ("y", val(Val::StringVal("y".into()))),
+                ],
                 5,
             )
         })
@@ -111,7 +137,11 @@ fn direct_and_crate_paths_answer_every_read_identically() {
     assert_eq!(whole.rows.len(), 12);
     assert!(whole.rows[3].found && !whole.rows[11].found);
     assert_eq!(whole.rows[3].values[0], val(Val::Int64Val(3_000_000_021)));
-    assert_eq!(whole.rows[3].values[13], Value::default(), "absent feature is unset");
+    assert_eq!(
+        whole.rows[3].values[13],
+        Value::default(),
+        "absent feature is unset"
+    );
     assert_eq!(
         whole.rows[3].event_timestamp.as_ref().map(|t| t.seconds),
         Some(1_704_067_200)
@@ -140,7 +170,10 @@ fn direct_path_write_failures_are_per_row_and_keep_the_other_rows() {
     assert_eq!(resp.rows_written, 2);
     let idx: Vec<u32> = resp.failures.iter().map(|f| f.row_index).collect();
     assert_eq!(idx, [1, 2]);
-    assert!(resp.failures.iter().all(|f| f.result_code == -1 && !f.in_doubt));
+    assert!(resp
+        .failures
+        .iter()
+        .all(|f| f.result_code == -1 && !f.in_doubt));
     assert!(resp.failures[0].message.contains("event_timestamp"));
     // A server refusal is per row, with the server's code, not in doubt.
     server.fail_namespace("feast", 8);
@@ -185,7 +218,11 @@ fn direct_path_read_errors_are_errors_not_misses() {
         matches!(e.kind(), ErrorKind::Connection | ErrorKind::Timeout),
         "{e}"
     );
-    assert!(t0.elapsed() < std::time::Duration::from_millis(2500), "{:?}", t0.elapsed());
+    assert!(
+        t0.elapsed() < std::time::Duration::from_millis(2500),
+        "{:?}",
+        t0.elapsed()
+    );
     // It comes back: the pooled connections are replaced transparently.
     server.restart(true).unwrap();
     let ok = read(&store, vec![driver(1)], &[(&mixed(), &["i64"])]).unwrap();
@@ -195,7 +232,8 @@ fn direct_path_read_errors_are_errors_not_misses() {
 #[test]
 fn tls_and_authenticated_clusters_keep_the_crate_path() {
     let server = server();
-    let cfg = StoreConfig::from_json(&config_json(&server, r#""user":"u","password":"p""#)).unwrap();
+    let cfg =
+        StoreConfig::from_json(&config_json(&server, r#""user":"u","password":"p""#)).unwrap();
     assert!(!OnlineStore::direct_path_supported(&cfg));
     let cfg = StoreConfig::from_json(&config_json(&server, "")).unwrap();
     assert!(OnlineStore::direct_path_supported(&cfg));

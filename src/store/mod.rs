@@ -118,6 +118,9 @@ impl OnlineStore {
         };
         let client = Arc::new(client);
         let direct = Direct::new(client.clone(), Layout::new(config.clone()));
+        if let Some(d) = &direct {
+            d.warm_up(CONNECT_TIMEOUT);
+        }
         Ok(OnlineStore {
             client,
             direct,

@@ -9,12 +9,12 @@ use aerospike::{BatchOperation, Key, ResultCode};
 use super::plan::{place_record, ViewPlan};
 use super::policy::{deadline, error_kind};
 use super::OnlineStore;
-use crate::wire::Direct;
-use prost::Message as _;
 use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Location, ViewOp};
 use crate::proto::v1::*;
+use crate::wire::Direct;
+use prost::Message as _;
 
 /// The views of one location in a read, and what every chunk of it needs.
 pub(super) struct GroupRead<'a> {

@@ -7,12 +7,12 @@ use aerospike::{BatchOperation, Key, ResultCode};
 
 use super::policy::{deadline, error_kind};
 use super::OnlineStore;
-use crate::wire::{Direct, WriteChunk};
 use crate::codec::{encode_row_features, timestamp_to_ms};
 use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Location};
 use crate::proto::v1::*;
+use crate::wire::{Direct, WriteChunk};
 
 /// A prewriting hook: given the feature view and the rows about to be
 /// written, returns the rows to write instead. `Ok(None)` (or no rows) skips

@@ -376,15 +376,27 @@ mod tests {
         let all = base64::engine::general_purpose::STANDARD.encode(vec![0xffu8; 512]);
         let mut masters = HashMap::new();
         let mut regimes = HashMap::new();
-        apply_replicas(&format!("replicas\tfeast:0,1,{all};\n"), 0, &mut masters, &mut regimes)
-            .unwrap();
-        apply_replicas(&format!("replicas\tfeast:1,2,{b64},{all}\n"), 1, &mut masters, &mut regimes)
-            .unwrap();
+        apply_replicas(
+            &format!("replicas\tfeast:0,1,{all};\n"),
+            0,
+            &mut masters,
+            &mut regimes,
+        )
+        .unwrap();
+        apply_replicas(
+            &format!("replicas\tfeast:1,2,{b64},{all}\n"),
+            1,
+            &mut masters,
+            &mut regimes,
+        )
+        .unwrap();
         let owners = &masters["feast"];
         assert_eq!(owners[0], Some(1));
         assert_eq!(owners[4095], Some(1));
         assert_eq!(owners[1], Some(0));
-        assert!(apply_replicas("replicas\tfeast:0,1,AAAA\n", 0, &mut masters, &mut regimes).is_err());
+        assert!(
+            apply_replicas("replicas\tfeast:0,1,AAAA\n", 0, &mut masters, &mut regimes).is_err()
+        );
         assert!(apply_replicas("nope\t\n", 0, &mut masters, &mut regimes).is_err());
     }
 }

@@ -134,7 +134,8 @@ impl<'b> BatchBuilder<'b> {
     /// [`BatchBuilder::end_op`] patches the size.
     pub fn begin_op(&mut self, op: u8, particle: u8, bin: &str) -> usize {
         let at = self.buf.len();
-        self.buf.extend_from_slice(&[0, 0, 0, 0, op, particle, 0, bin.len() as u8]);
+        self.buf
+            .extend_from_slice(&[0, 0, 0, 0, op, particle, 0, bin.len() as u8]);
         self.buf.extend_from_slice(bin.as_bytes());
         at
     }
@@ -453,7 +454,8 @@ mod tests {
         assert!(matches!(f, Frame::Last(0)));
         assert_eq!(seen, vec![(26, 2, 0)]);
         // A record claiming an op that is not there.
-        let bad = unhex("16 00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 ff");
+        let bad =
+            unhex("16 00 00 00 00 00 00 00 00 01 00 00 00 00 00 00 00 00 00 00 00 01 00 00 00 ff");
         assert!(parse_frame(&bad, |_| Ok(())).is_err());
         assert!(parse_frame(&[0x16, 0], |_| Ok(())).is_err());
     }

@@ -27,8 +27,13 @@ pub trait BatchOp {
     fn encode(&mut self, b: &mut BatchBuilder<'_>, rows: &[usize]) -> Result<(), String>;
     /// A row's answer. `resent`: the row was sent more than once, so an
     /// earlier attempt may have been applied.
-    fn answered(&mut self, row: usize, result_code: u8, ops: Ops<'_>, resent: bool)
-        -> Result<(), String>;
+    fn answered(
+        &mut self,
+        row: usize,
+        result_code: u8,
+        ops: Ops<'_>,
+        resent: bool,
+    ) -> Result<(), String>;
 }
 
 /// Why a batch could not run at all.
@@ -126,12 +131,16 @@ pub fn run(
                     .and_then(|mut c| c.send(&frames[g], io, &node.label()).map(|_| c));
                 match outcome {
                     Ok(conn) => {
-                        group.iter().for_each(|&r| sends[r] = sends[r].saturating_add(1));
+                        group
+                            .iter()
+                            .for_each(|&r| sends[r] = sends[r].saturating_add(1));
                         sent.push(Some((node, conn)));
                     }
                     Err(e) => {
                         if e.sent {
-                            group.iter().for_each(|&r| sends[r] = sends[r].saturating_add(1));
+                            group
+                                .iter()
+                                .for_each(|&r| sends[r] = sends[r].saturating_add(1));
                         }
                         fail_all(&mut failed, group, &e, None, &sends);
                         sent.push(None);
@@ -139,7 +148,9 @@ pub fn run(
                 }
             }
             for (g, slot) in sent.into_iter().enumerate() {
-                let Some((node, mut conn)) = slot else { continue };
+                let Some((node, mut conn)) = slot else {
+                    continue;
+                };
                 let group = &groups[g];
                 let mut answered = vec![false; group.len()];
                 match receive(&mut conn, &node, group, &mut answered, &sends, op, &policy) {
@@ -148,7 +159,10 @@ pub fn run(
                         let e = NetError {
                             timeout: rc == 9,
                             sent: true,
-                            message: format!("{} refused the batch: result code {rc}", node.label()),
+                            message: format!(
+                                "{} refused the batch: result code {rc}",
+                                node.label()
+                            ),
                         };
                         let rest: Vec<usize> = unanswered(group, &answered);
                         fail_all(&mut failed, &rest, &e, Some(rc), &sends);
@@ -165,7 +179,13 @@ pub fn run(
                             sent: true,
                             message: format!("{}: partition unavailable", node.label()),
                         };
-                        fail_all(&mut failed, &rows, &e, Some(RC_PARTITION_UNAVAILABLE), &sends);
+                        fail_all(
+                            &mut failed,
+                            &rows,
+                            &e,
+                            Some(RC_PARTITION_UNAVAILABLE),
+                            &sends,
+                        );
                         let rest: Vec<usize> = unanswered(group, &answered);
                         fail_all(&mut failed, &rest, &e, None, &sends);
                         node.give_back(conn);
@@ -178,7 +198,10 @@ pub fn run(
         }
         // A batch the server refused outright is not retried.
         if attempt >= policy.max_retries
-            || failed.iter().all(|f| f.result_code.is_some_and(|rc| rc != RC_PARTITION_UNAVAILABLE))
+            || failed.iter().all(|f| {
+                f.result_code
+                    .is_some_and(|rc| rc != RC_PARTITION_UNAVAILABLE)
+            })
         {
             return Ok(failed);
         }

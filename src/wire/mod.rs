@@ -56,6 +56,12 @@ impl Direct {
         })
     }
 
+    /// Read the partition map now, so the first call does not pay for it.
+    /// A failure is left for that first call to meet (and report).
+    pub fn warm_up(&self, within: Duration) {
+        let _ = self.cluster.router(true, Instant::now() + within);
+    }
+
     /// Whether the direct path serves a cluster configured so.
     pub fn supports(cfg: &StoreConfig) -> bool {
         let tls_host = cfg.hosts.iter().any(|h| h.tls_name.is_some());
@@ -79,7 +85,9 @@ impl Direct {
         let socket = cfg
             .socket_timeout_ms
             .filter(|&s| s > 0)
-            .map_or(DEFAULT_SOCKET_TIMEOUT, |s| Duration::from_millis(u64::from(s)));
+            .map_or(DEFAULT_SOCKET_TIMEOUT, |s| {
+                Duration::from_millis(u64::from(s))
+            });
         Ok(Policy {
             deadline: Instant::now() + total,
             socket_timeout: socket.min(total),

@@ -461,7 +461,9 @@ mod tests {
     #[test]
     fn map_header_skips_the_ordered_flags_entry() {
         // {<ext flags>: nil, "fv_a": 10}
-        let bytes = [0x82, 0xc7, 0x00, 0x08, 0xc0, 0xa5, 0x03, b'f', b'v', b'_', b'a', 0x0a];
+        let bytes = [
+            0x82, 0xc7, 0x00, 0x08, 0xc0, 0xa5, 0x03, b'f', b'v', b'_', b'a', 0x0a,
+        ];
         let mut r = Reader::new(&bytes);
         assert_eq!(r.map_header().unwrap(), Some(1));
         assert_eq!(r.str_key().unwrap(), Some(&b"fv_a"[..]));
@@ -471,7 +473,12 @@ mod tests {
 
     #[test]
     fn truncated_input_is_an_error_not_a_panic() {
-        for bytes in [&[0xcb, 0x3f][..], &[0xa5, 0x03], &[0xdb, 0xff, 0xff, 0xff, 0xff], &[0x92, 0x01]] {
+        for bytes in [
+            &[0xcb, 0x3f][..],
+            &[0xa5, 0x03],
+            &[0xdb, 0xff, 0xff, 0xff, 0xff],
+            &[0x92, 0x01],
+        ] {
             let mut r = Reader::new(bytes);
             assert!(r.skip().is_err(), "{bytes:?}");
         }

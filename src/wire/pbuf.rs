@@ -82,7 +82,15 @@ mod tests {
 
     #[test]
     fn timestamps_match_prost() {
-        for ms in [0i64, 1, 999, 1_704_067_200_000, -1, -1001, 253_402_300_799_999] {
+        for ms in [
+            0i64,
+            1,
+            999,
+            1_704_067_200_000,
+            -1,
+            -1001,
+            253_402_300_799_999,
+        ] {
             let mut buf = [0u8; 24];
             let n = timestamp_body(ms, &mut buf);
             let want = crate::codec::ms_to_timestamp(ms).encode_to_vec();

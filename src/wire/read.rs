@@ -156,8 +156,7 @@ pub fn read(
                 )?;
                 if any_projected && !retry.is_empty() {
                     read_chunk(
-                        cluster, loc, &digests, &retry, &plans, members, false, &mut outs,
-                        policy,
+                        cluster, loc, &digests, &retry, &plans, members, false, &mut outs, policy,
                     )?;
                 }
             }
@@ -184,7 +183,11 @@ fn read_chunk(
         .filter(|&m| !allow_ctx || !plans[m].projected)
         .collect();
     let projected: Vec<usize> = if allow_ctx {
-        members.iter().copied().filter(|&m| plans[m].projected).collect()
+        members
+            .iter()
+            .copied()
+            .filter(|&m| plans[m].projected)
+            .collect()
     } else {
         Vec::new()
     };
@@ -205,13 +208,14 @@ fn read_chunk(
         let names: Vec<&str> = members.iter().map(|&m| plans[m].name).collect();
         format!("read {} {loc}", names.join(","))
     };
-    let failed = exec::run(cluster, &loc.namespace, digests, chunk, &mut op, policy)
-        .map_err(|e| match e {
+    let failed = exec::run(cluster, &loc.namespace, digests, chunk, &mut op, policy).map_err(
+        |e| match e {
             RunError::UnknownNamespace(m) => {
                 Error::new(ErrorKind::InvalidArgument, format!("{}: {m}", views()))
             }
             RunError::Decode(m) => Error::decode(format!("{}: {m}", views())),
-        })?;
+        },
+    )?;
     if let Some(e) = op.error.take() {
         return Err(e.context(views()));
     }
@@ -255,7 +259,11 @@ struct ReadBatch<'r, 'p> {
 }
 
 impl BatchOp for ReadBatch<'_, '_> {
-    fn encode(&mut self, b: &mut BatchBuilder<'_>, rows: &[usize]) -> std::result::Result<(), String> {
+    fn encode(
+        &mut self,
+        b: &mut BatchBuilder<'_>,
+        rows: &[usize],
+    ) -> std::result::Result<(), String> {
         let n_ops = usize::from(!self.whole.is_empty()) + self.projected.len() + 1;
         for (i, &e) in rows.iter().enumerate() {
             if i > 0 {
@@ -282,7 +290,11 @@ impl BatchOp for ReadBatch<'_, '_> {
                 b.end_op(at);
             }
             let at = b.begin_op(OP_CDT_READ, PARTICLE_BLOB, EVENT_TS_BIN);
-            command::get_by_key_list(b.buf(), None, self.members.iter().map(|&m| self.plans[m].name));
+            command::get_by_key_list(
+                b.buf(),
+                None,
+                self.members.iter().map(|&m| self.plans[m].name),
+            );
             b.end_op(at);
         }
         Ok(())
@@ -314,11 +326,8 @@ impl BatchOp for ReadBatch<'_, '_> {
                         ErrorKind::Server
                     };
                     self.error = Some(
-                        Error::new(
-                            kind,
-                            format!("entity {entity}: server result code {rc}"),
-                        )
-                        .with_result_code(i32::from(rc)),
+                        Error::new(kind, format!("entity {entity}: server result code {rc}"))
+                            .with_result_code(i32::from(rc)),
                     );
                 }
                 Ok(())
@@ -440,12 +449,8 @@ impl ReadBatch<'_, '_> {
                 continue;
             };
             let start = row.body.len();
-            decode_into(&mut r, plan.types[col], &mut row.body, &mut self.scratch).map_err(|e| {
-                format!(
-                    "feature {:?} of {}: {e}",
-                    plan.names[col], plan.name
-                )
-            })?;
+            decode_into(&mut r, plan.types[col], &mut row.body, &mut self.scratch)
+                .map_err(|e| format!("feature {:?} of {}: {e}", plan.names[col], plan.name))?;
             row.cols[col] = (start as u32, (row.body.len() - start) as u32);
         }
         for &(j, first) in &plan.duplicates {
@@ -488,11 +493,7 @@ fn emit_row(row: &RowScratch, out: &mut ViewOut, entity: usize) {
         put_bytes_field(&mut out.arena, 2, &ts[..n]);
     }
     for &(s, l) in &row.cols {
-        put_bytes_field(
-            &mut out.arena,
-            3,
-            &row.body[s as usize..(s + l) as usize],
-        );
+        put_bytes_field(&mut out.arena, 3, &row.body[s as usize..(s + l) as usize]);
     }
     out.rows[entity] = (start as u32, (out.arena.len() - start) as u32);
 }
@@ -502,7 +503,10 @@ fn assemble(plans: &[ViewPlan<'_>], outs: &[ViewOut]) -> Vec<u8> {
     const EMPTY_ROW: [u8; 2] = [0x1a, 0x00];
     let view_len = |p: &ViewPlan<'_>, o: &ViewOut| -> usize {
         len_field_size(p.name.len())
-            + p.names.iter().map(|n| len_field_size(n.len())).sum::<usize>()
+            + p.names
+                .iter()
+                .map(|n| len_field_size(n.len()))
+                .sum::<usize>()
             + o.rows
                 .iter()
                 .map(|&(_, l)| if l == 0 { EMPTY_ROW.len() } else { l as usize })

@@ -250,14 +250,50 @@ mod tests {
             (Vt::String, v(Val::StringVal("ab".into()))),
             (Vt::String, v(Val::StringVal("x".repeat(300)))),
             (Vt::Bytes, v(Val::BytesVal(vec![0, 0xff]))),
-            (Vt::Int64List, v(Val::Int64ListVal(Int64List { val: vec![1, -2, 1 << 40] }))),
-            (Vt::Int64List, v(Val::Int64ListVal(Int64List { val: vec![] }))),
-            (Vt::Int32List, v(Val::Int32ListVal(Int32List { val: vec![-1, 7] }))),
-            (Vt::DoubleList, v(Val::DoubleListVal(DoubleList { val: vec![1.5, -0.25] }))),
-            (Vt::FloatList, v(Val::FloatListVal(FloatList { val: vec![0.1, 2.0] }))),
-            (Vt::BoolList, v(Val::BoolListVal(BoolList { val: vec![true, false] }))),
-            (Vt::StringList, v(Val::StringListVal(StringList { val: vec!["a".into(), "".into()] }))),
-            (Vt::BytesList, v(Val::BytesListVal(BytesList { val: vec![b"a".to_vec()] }))),
+            (
+                Vt::Int64List,
+                v(Val::Int64ListVal(Int64List {
+                    val: vec![1, -2, 1 << 40],
+                })),
+            ),
+            (
+                Vt::Int64List,
+                v(Val::Int64ListVal(Int64List { val: vec![] })),
+            ),
+            (
+                Vt::Int32List,
+                v(Val::Int32ListVal(Int32List { val: vec![-1, 7] })),
+            ),
+            (
+                Vt::DoubleList,
+                v(Val::DoubleListVal(DoubleList {
+                    val: vec![1.5, -0.25],
+                })),
+            ),
+            (
+                Vt::FloatList,
+                v(Val::FloatListVal(FloatList {
+                    val: vec![0.1, 2.0],
+                })),
+            ),
+            (
+                Vt::BoolList,
+                v(Val::BoolListVal(BoolList {
+                    val: vec![true, false],
+                })),
+            ),
+            (
+                Vt::StringList,
+                v(Val::StringListVal(StringList {
+                    val: vec!["a".into(), "".into()],
+                })),
+            ),
+            (
+                Vt::BytesList,
+                v(Val::BytesListVal(BytesList {
+                    val: vec![b"a".to_vec()],
+                })),
+            ),
             (
                 Vt::UnixTimestampList,
                 v(Val::UnixTimestampListVal(Int64List { val: vec![0, 5] })),
@@ -269,8 +305,16 @@ mod tests {
                 m.val.insert("a".into(), v(Val::StringVal("s".into())));
                 v(Val::MapVal(m))
             }),
-            (Vt::Json, v(Val::JsonVal(r#"{"b":1,"a":[true,null]}"#.into()))),
-            (Vt::StringSet, v(Val::StringSetVal(StringSet { val: vec!["x".into()] }))),
+            (
+                Vt::Json,
+                v(Val::JsonVal(r#"{"b":1,"a":[true,null]}"#.into())),
+            ),
+            (
+                Vt::StringSet,
+                v(Val::StringSetVal(StringSet {
+                    val: vec!["x".into()],
+                })),
+            ),
         ]
     }
 
@@ -303,7 +347,12 @@ mod tests {
             (v(Val::FloatVal(0.1)), "cb3fb99999a0000000"),
             (v(Val::StringVal("ab".into())), "a3036162"),
             (v(Val::BytesVal(vec![0, 0xff])), "a30400ff"),
-            (v(Val::StringListVal(StringList { val: vec!["a".into(), "b".into()] })), "92a20361a20362"),
+            (
+                v(Val::StringListVal(StringList {
+                    val: vec!["a".into(), "b".into()],
+                })),
+                "92a20361a20362",
+            ),
         ];
         for (value, want) in cases {
             let mut out = Vec::new();
@@ -318,12 +367,24 @@ mod tests {
         let mut stored = Vec::new();
         msgpack::write_f64(&mut stored, f64::NAN);
         let mut body = Vec::new();
-        decode_into(&mut Reader::new(&stored), DOUBLE, &mut body, &mut Scratch::default()).unwrap();
+        decode_into(
+            &mut Reader::new(&stored),
+            DOUBLE,
+            &mut body,
+            &mut Scratch::default(),
+        )
+        .unwrap();
         assert!(body.is_empty());
         // An int stored for a DOUBLE feature: the codec converts it.
         stored.clear();
         msgpack::write_int(&mut stored, 3);
-        decode_into(&mut Reader::new(&stored), DOUBLE, &mut body, &mut Scratch::default()).unwrap();
+        decode_into(
+            &mut Reader::new(&stored),
+            DOUBLE,
+            &mut body,
+            &mut Scratch::default(),
+        )
+        .unwrap();
         assert_eq!(Value::decode(&body[..]).unwrap(), v(Val::DoubleVal(3.0)));
         // A list with a nil element: the codec's defaults apply.
         stored.clear();
@@ -331,8 +392,13 @@ mod tests {
         msgpack::write_int(&mut stored, 1);
         msgpack::write_nil(&mut stored);
         body.clear();
-        decode_into(&mut Reader::new(&stored), INT64_LIST, &mut body, &mut Scratch::default())
-            .unwrap();
+        decode_into(
+            &mut Reader::new(&stored),
+            INT64_LIST,
+            &mut body,
+            &mut Scratch::default(),
+        )
+        .unwrap();
         let want = decode_value(Reader::new(&stored).value(0).unwrap(), INT64_LIST).unwrap();
         assert_eq!(Value::decode(&body[..]).unwrap(), want);
     }

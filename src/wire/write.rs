@@ -10,8 +10,8 @@ use super::exec::{self, BatchOp, Policy, RunError};
 use super::msgpack;
 use super::values::encode_into;
 use crate::codec::timestamp_to_ms;
-use crate::error::ErrorKind;
 use crate::entity_key::{digest, serialize_entity_key_into};
+use crate::error::ErrorKind;
 use crate::layout::{Location, CREATED_TS_BIN, EVENT_TS_BIN, FEATURES_BIN};
 use crate::proto::v1::{RowFailure, WriteBatchResponse, WriteRow};
 
@@ -81,7 +81,14 @@ pub fn write_chunk(
     batch.written = vec![false; batch.rows.len()];
     let digests: Vec<[u8; 20]> = batch.rows.iter().map(|r| r.digest).collect();
     let all: Vec<usize> = (0..batch.rows.len()).collect();
-    let outcome = exec::run(cluster, &chunk.loc.namespace, &digests, &all, &mut batch, policy);
+    let outcome = exec::run(
+        cluster,
+        &chunk.loc.namespace,
+        &digests,
+        &all,
+        &mut batch,
+        policy,
+    );
     match outcome {
         Ok(unanswered) => {
             for u in unanswered {
@@ -167,7 +174,14 @@ impl BatchOp for WriteBatch<'_> {
         for (i, &r) in rows.iter().enumerate() {
             let row = &self.rows[r];
             let n_ops = if row.created_ms.is_some() { 3 } else { 2 };
-            b.write_row(i as u32, &row.digest, &c.loc.namespace, &c.loc.set_name, c.ttl, n_ops);
+            b.write_row(
+                i as u32,
+                &row.digest,
+                &c.loc.namespace,
+                &c.loc.set_name,
+                c.ttl,
+                n_ops,
+            );
             let at = b.begin_op(OP_CDT_MODIFY, PARTICLE_BLOB, FEATURES_BIN);
             command::put_items_begin(b.buf(), c.view);
             b.buf()
@@ -186,7 +200,13 @@ impl BatchOp for WriteBatch<'_> {
         Ok(())
     }
 
-    fn answered(&mut self, r: usize, result_code: u8, _ops: Ops<'_>, resent: bool) -> Result<(), String> {
+    fn answered(
+        &mut self,
+        r: usize,
+        result_code: u8,
+        _ops: Ops<'_>,
+        resent: bool,
+    ) -> Result<(), String> {
         if result_code == RC_OK {
             self.written[r] = true;
             return Ok(());
