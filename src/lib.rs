@@ -25,6 +25,7 @@ pub mod proto;
 pub mod runtime;
 mod store;
 mod tls;
+mod wire;
 
 pub use config::{AuthMode, Secret, SeedHost, StoreConfig, TlsConfig};
 pub use error::{Error, ErrorKind, Result};

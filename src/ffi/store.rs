@@ -64,12 +64,16 @@ fn decode<M: Message + Default>(op: &str, bytes: &[u8], type_name: &str) -> Resu
     })
 }
 
+fn encoded<M: Message>(r: crate::Result<M>) -> crate::Result<Vec<u8>> {
+    r.map(|m| m.encode_to_vec())
+}
+
 /// The shared body of the request -> response exports.
 ///
 /// # Safety
 /// The pointer arguments satisfy the contract of the calling export.
 #[allow(clippy::too_many_arguments)]
-unsafe fn call<Req, Resp>(
+unsafe fn call<Req>(
     op: &str,
     type_name: &str,
     store: *const FasStore,
@@ -78,11 +82,10 @@ unsafe fn call<Req, Resp>(
     out_response: *mut *mut u8,
     out_response_len: *mut usize,
     out_error: *mut *mut FasError,
-    operation: impl FnOnce(&OnlineStore, &Req) -> crate::Result<Resp>,
+    operation: impl FnOnce(&OnlineStore, &Req) -> crate::Result<Vec<u8>>,
 ) -> i32
 where
     Req: Message + Default,
-    Resp: Message,
 {
     let result = catch(op, || {
         // SAFETY: store is NULL or a live handle, per the export's contract.
@@ -102,7 +105,7 @@ where
         let response =
             operation(&store.store, &request).map_err(|e| FasError::from_store(op, &e))?;
         drop(gate);
-        let (data, len) = into_raw_buffer(response.encode_to_vec());
+        let (data, len) = into_raw_buffer(response);
         // SAFETY: both checked non-NULL above and writable per the contract.
         unsafe {
             out_response.write(data);
@@ -198,7 +201,7 @@ pub unsafe extern "C" fn fas_store_write_batch(
             out_response,
             out_response_len,
             out_error,
-            |s, r: &WriteBatchRequest| runtime().block_on(s.write_batch(r)),
+            |s, r: &WriteBatchRequest| encoded(runtime().block_on(s.write_batch(r))),
         )
     }
 }
@@ -239,7 +242,7 @@ pub unsafe extern "C" fn fas_store_read(
             out_response,
             out_response_len,
             out_error,
-            |s, r: &ReadRequest| runtime().block_on(s.read(r)),
+            |s, r: &ReadRequest| runtime().block_on(s.read_encoded(r)),
         )
     }
 }
@@ -279,7 +282,7 @@ pub unsafe extern "C" fn fas_store_update(
             out_response,
             out_response_len,
             out_error,
-            |s, r: &UpdateRequest| runtime().block_on(s.update(r)),
+            |s, r: &UpdateRequest| encoded(runtime().block_on(s.update(r))),
         )
     }
 }
@@ -320,7 +323,7 @@ pub unsafe extern "C" fn fas_store_teardown(
             out_response,
             out_response_len,
             out_error,
-            |s, r: &TeardownRequest| runtime().block_on(s.teardown(r)),
+            |s, r: &TeardownRequest| encoded(runtime().block_on(s.teardown(r))),
         )
     }
 }

@@ -30,6 +30,7 @@ use crate::config::StoreConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Layout};
 use crate::runtime::runtime;
+use crate::wire::Direct;
 
 pub use plan::ViewPlan;
 pub use write::{PrewriteHook, Progress, WriteOptions};
@@ -47,6 +48,8 @@ pub struct OnlineStore {
     map_policy: MapPolicy,
     batch_read_policy: BatchReadPolicy,
     batch_write_policy: BatchWritePolicy,
+    /// The direct batch path (src/wire), where the cluster allows it.
+    direct: Option<Direct>,
 }
 
 impl std::fmt::Debug for OnlineStore {
@@ -113,14 +116,38 @@ impl OnlineStore {
             expiration: ttl,
             ..BatchWritePolicy::default()
         };
+        let client = Arc::new(client);
+        let direct = Direct::new(client.clone(), Layout::new(config.clone()));
+        if let Some(d) = &direct {
+            d.warm_up(CONNECT_TIMEOUT);
+        }
         Ok(OnlineStore {
-            client: Arc::new(client),
+            client,
+            direct,
             layout: Layout::new(config),
             closed: AtomicBool::new(false),
             map_policy: layout::ordered_map_policy(),
             batch_read_policy: BatchReadPolicy::default(),
             batch_write_policy,
         })
+    }
+
+    /// Route batch reads and writes through the `aerospike` crate instead
+    /// of the direct path: for tests that compare the two.
+    #[doc(hidden)]
+    pub fn without_direct_path(mut self) -> Self {
+        self.direct = None;
+        self
+    }
+
+    /// Whether a store opened with `config` takes the direct path.
+    pub fn direct_path_supported(config: &StoreConfig) -> bool {
+        Direct::supports(config)
+    }
+
+    /// Whether batch reads and writes take the direct path (src/wire).
+    pub fn uses_direct_path(&self) -> bool {
+        self.direct.is_some()
     }
 
     /// The configuration the store was opened with.

@@ -13,6 +13,8 @@ use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Location, ViewOp};
 use crate::proto::v1::*;
+use crate::wire::Direct;
+use prost::Message as _;
 
 /// The views of one location in a read, and what every chunk of it needs.
 pub(super) struct GroupRead<'a> {
@@ -30,9 +32,33 @@ pub(super) struct GroupRead<'a> {
 impl OnlineStore {
     /// Read one or more feature views for the same entities. Views sharing a
     /// (namespace, set) are fetched together, one batch round trip per chunk.
+    ///
+    /// On the direct path (src/wire) this does blocking socket I/O on the
+    /// calling thread, with no task hand-off: from async code with
+    /// latency-sensitive neighbours, call it from `spawn_blocking`.
     pub async fn read(&self, request: &ReadRequest) -> Result<ReadResponse> {
+        if self.direct.is_some() {
+            let bytes = self.read_encoded(request).await?;
+            return ReadResponse::decode(&bytes[..])
+                .map_err(|e| Error::new(ErrorKind::Internal, format!("read: response: {e}")));
+        }
+        self.read_with_crate(request).await
+    }
+
+    /// Read, answering the encoded `ReadResponse` (what the C ABI hands
+    /// out): on the direct path the bytes are built straight from the
+    /// server's answer.
+    pub async fn read_encoded(&self, request: &ReadRequest) -> Result<Vec<u8>> {
+        let Some(direct) = &self.direct else {
+            return Ok(self.read_with_crate(request).await?.encode_to_vec());
+        };
         self.check_open("read")?;
-        let deadline = deadline(request.timeout_ms);
+        let keys = self.serialize_keys(request)?;
+        let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
+        direct.read(request, &keys, policy)
+    }
+
+    fn serialize_keys(&self, request: &ReadRequest) -> Result<Vec<Vec<u8>>> {
         let version = self.config().entity_key_serialization_version;
         let mut keys: Vec<Vec<u8>> = Vec::with_capacity(request.entity_keys.len());
         for (i, k) in request.entity_keys.iter().enumerate() {
@@ -41,6 +67,13 @@ impl OnlineStore {
                 .map_err(|e| e.context(format!("read: entity_keys[{i}]")))?;
             keys.push(buf);
         }
+        Ok(keys)
+    }
+
+    async fn read_with_crate(&self, request: &ReadRequest) -> Result<ReadResponse> {
+        self.check_open("read")?;
+        let deadline = deadline(request.timeout_ms);
+        let keys = self.serialize_keys(request)?;
         let mut plans: Vec<ViewPlan<'_>> = Vec::with_capacity(request.views.len());
         for (i, vr) in request.views.iter().enumerate() {
             let view = vr

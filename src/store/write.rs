@@ -12,6 +12,7 @@ use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Location};
 use crate::proto::v1::*;
+use crate::wire::{Direct, WriteChunk};
 
 /// A prewriting hook: given the feature view and the rows about to be
 /// written, returns the rows to write instead. `Ok(None)` (or no rows) skips
@@ -92,6 +93,42 @@ impl OnlineStore {
         let mut done: u64 = 0;
         for (chunk_no, chunk) in rows.chunks(chunk_size).enumerate() {
             let base = chunk_no * chunk_size;
+            if let Some(direct) = &self.direct {
+                let rows: Vec<(u32, &WriteRow)> = chunk
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| ((base + i) as u32, r))
+                    .collect();
+                match Direct::policy(self.config(), deadline, "write_batch") {
+                    Ok(policy) => {
+                        let c = WriteChunk {
+                            loc: &loc,
+                            view: &view.name,
+                            ttl: self.wire_ttl(),
+                            entity_key_version: version,
+                        };
+                        direct.write_chunk(&c, &rows, policy, &mut response);
+                    }
+                    Err(e) => {
+                        for &(index, _) in &rows {
+                            response.failures.push(RowFailure {
+                                row_index: index,
+                                result_code: -1,
+                                message: format!(
+                                    "write_batch {} {loc}: row {index} not sent: {}",
+                                    view.name,
+                                    e.message()
+                                ),
+                                in_doubt: false,
+                                status: e.kind().status(),
+                            });
+                        }
+                    }
+                }
+                done += chunk.len() as u64;
+                report(done);
+                continue;
+            }
             let mut pending = Pending {
                 ops: Vec::with_capacity(chunk.len()),
                 rows: Vec::with_capacity(chunk.len()),
@@ -149,6 +186,15 @@ impl OnlineStore {
         }
         response.failures.sort_by_key(|f| f.row_index);
         Ok(response)
+    }
+
+    /// The record TTL on the wire: 0 namespace default, u32::MAX never.
+    fn wire_ttl(&self) -> u32 {
+        match self.config().ttl_seconds {
+            None => 0,
+            Some(0) => u32::MAX,
+            Some(n) => n,
+        }
     }
 
     fn write_op(

@@ -1,0 +1,538 @@
+//! Batch reads of feature views, from the request straight into
+//! `ReadResponse` bytes: each record's msgpack answer is decoded into the
+//! protobuf bytes of its rows, with no per-value heap object.
+//!
+//! Semantics are the store's (DESIGN.md §2 "Read"): views sharing a
+//! (namespace, set) share a round trip per chunk; result codes 2 and 26 are
+//! "no data"; a record lacking a projected view's slot answers 26 for the
+//! whole row and is read again without map-key contexts; any other code is
+//! an error, never a silent miss; rows come back in request order.
+
+use std::collections::HashMap;
+
+use super::cluster::Cluster;
+use super::command::{self, BatchBuilder, Ops, OP_CDT_READ, PARTICLE_BLOB};
+use super::exec::{self, BatchOp, Policy, RunError, Unanswered};
+use super::msgpack::{Item, Reader};
+use super::pbuf::{len_field_size, put_bytes_field, put_varint, tag, timestamp_body, WT_LEN};
+use super::values::{decode_into, Scratch};
+use crate::entity_key::digest;
+use crate::error::{Error, ErrorKind, Result};
+use crate::layout::{Layout, Location, EVENT_TS_BIN, FEATURES_BIN};
+use crate::proto::v1::{FeatureView, ReadRequest};
+
+const RC_OK: u8 = 0;
+const RC_NOT_FOUND: u8 = 2;
+const RC_TIMEOUT: u8 = 9;
+const RC_OP_NOT_APPLICABLE: u8 = 26;
+
+/// One requested view: its output columns and how to find them.
+struct ViewPlan<'a> {
+    name: &'a str,
+    names: Vec<&'a str>,
+    types: Vec<i32>,
+    /// (feature name, first column of that name), sorted by name.
+    sorted: Vec<(&'a [u8], u32)>,
+    /// (column, first column of the same name) for repeated names.
+    duplicates: Vec<(usize, usize)>,
+    projected: bool,
+}
+
+impl<'a> ViewPlan<'a> {
+    fn new(view: &'a FeatureView, requested: &'a [String]) -> Self {
+        let declared: HashMap<&str, i32> = view
+            .features
+            .iter()
+            .map(|f| (f.name.as_str(), f.value_type))
+            .collect();
+        let projected = !requested.is_empty();
+        let names: Vec<&'a str> = if projected {
+            requested.iter().map(String::as_str).collect()
+        } else {
+            view.features.iter().map(|f| f.name.as_str()).collect()
+        };
+        let mut sorted: Vec<(&'a [u8], u32)> = Vec::with_capacity(names.len());
+        let mut duplicates = Vec::new();
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
+        for (i, n) in names.iter().enumerate() {
+            let f = *first.entry(n).or_insert(i);
+            if f == i {
+                sorted.push((n.as_bytes(), i as u32));
+            } else {
+                duplicates.push((i, f));
+            }
+        }
+        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        ViewPlan {
+            name: view.name.as_str(),
+            types: names
+                .iter()
+                .map(|n| declared.get(n).copied().unwrap_or(0))
+                .collect(),
+            names,
+            sorted,
+            duplicates,
+            projected,
+        }
+    }
+
+    /// The column of a stored feature name. `hint` is where the previous
+    /// name matched: stored maps are key-ordered, so the next name is
+    /// usually the next entry.
+    fn column(&self, name: &[u8], hint: &mut usize) -> Option<usize> {
+        if let Some(&(n, c)) = self.sorted.get(*hint) {
+            if n == name {
+                *hint += 1;
+                return Some(c as usize);
+            }
+        }
+        let i = self.sorted.binary_search_by(|(n, _)| (*n).cmp(name)).ok()?;
+        *hint = i + 1;
+        Some(self.sorted[i].1 as usize)
+    }
+}
+
+/// One view's rows as they are answered: complete `rows` fields (tag,
+/// length, EntityRow) in an arena, placed in request order at the end.
+struct ViewOut {
+    arena: Vec<u8>,
+    /// Per entity: (start, len) in the arena; len 0 = no data.
+    rows: Vec<(u32, u32)>,
+}
+
+/// A row being decoded: per column, the encoded `Value` body in `body`.
+#[derive(Default)]
+struct RowScratch {
+    cols: Vec<(u32, u32)>,
+    body: Vec<u8>,
+    found: bool,
+    event_ms: Option<i64>,
+}
+
+/// Read `request` through the direct path; the answer is the encoded
+/// `ReadResponse`.
+pub fn read(
+    cluster: &Cluster,
+    layout: &Layout,
+    request: &ReadRequest,
+    keys: &[Vec<u8>],
+    policy: Policy,
+) -> Result<Vec<u8>> {
+    let mut plans = Vec::with_capacity(request.views.len());
+    for (i, vr) in request.views.iter().enumerate() {
+        let view = vr
+            .feature_view
+            .as_ref()
+            .filter(|v| !v.name.is_empty())
+            .ok_or_else(|| {
+                Error::invalid_argument(format!("read: views[{i}].feature_view.name is required"))
+            })?;
+        plans.push(ViewPlan::new(view, &vr.requested_features));
+    }
+    let mut outs: Vec<ViewOut> = plans
+        .iter()
+        .map(|_| ViewOut {
+            arena: Vec::new(),
+            rows: vec![(0, 0); keys.len()],
+        })
+        .collect();
+    if !keys.is_empty() {
+        let mut groups: Vec<(Location, Vec<usize>)> = Vec::new();
+        for (i, p) in plans.iter().enumerate() {
+            let loc = layout.location_for(p.name);
+            match groups.iter_mut().find(|(l, _)| *l == loc) {
+                Some((_, members)) => members.push(i),
+                None => groups.push((loc, vec![i])),
+            }
+        }
+        let chunk_size = layout.config().batch_max_records.max(1);
+        for (loc, members) in &groups {
+            let digests: Vec<[u8; 20]> = keys.iter().map(|k| digest(&loc.set_name, k)).collect();
+            let entities: Vec<usize> = (0..keys.len()).collect();
+            let any_projected = members.iter().any(|&m| plans[m].projected);
+            for chunk in entities.chunks(chunk_size) {
+                let retry = read_chunk(
+                    cluster, loc, &digests, chunk, &plans, members, true, &mut outs, policy,
+                )?;
+                if any_projected && !retry.is_empty() {
+                    read_chunk(
+                        cluster, loc, &digests, &retry, &plans, members, false, &mut outs, policy,
+                    )?;
+                }
+            }
+        }
+    }
+    Ok(assemble(&plans, &outs))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn read_chunk(
+    cluster: &Cluster,
+    loc: &Location,
+    digests: &[[u8; 20]],
+    chunk: &[usize],
+    plans: &[ViewPlan<'_>],
+    members: &[usize],
+    allow_ctx: bool,
+    outs: &mut [ViewOut],
+    policy: Policy,
+) -> Result<Vec<usize>> {
+    let whole: Vec<usize> = members
+        .iter()
+        .copied()
+        .filter(|&m| !allow_ctx || !plans[m].projected)
+        .collect();
+    let projected: Vec<usize> = if allow_ctx {
+        members
+            .iter()
+            .copied()
+            .filter(|&m| plans[m].projected)
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut op = ReadBatch {
+        loc,
+        digests,
+        plans,
+        members,
+        whole,
+        projected,
+        outs,
+        rows: members.iter().map(|_| RowScratch::default()).collect(),
+        scratch: Scratch::default(),
+        retry: Vec::new(),
+        error: None,
+    };
+    let views = || {
+        let names: Vec<&str> = members.iter().map(|&m| plans[m].name).collect();
+        format!("read {} {loc}", names.join(","))
+    };
+    let failed = exec::run(cluster, &loc.namespace, digests, chunk, &mut op, policy).map_err(
+        |e| match e {
+            RunError::UnknownNamespace(m) => {
+                Error::new(ErrorKind::InvalidArgument, format!("{}: {m}", views()))
+            }
+            RunError::Decode(m) => Error::decode(format!("{}: {m}", views())),
+        },
+    )?;
+    if let Some(e) = op.error.take() {
+        return Err(e.context(views()));
+    }
+    if let Some(f) = failed.first() {
+        return Err(unanswered_error(f, &views()));
+    }
+    Ok(op.retry)
+}
+
+fn unanswered_error(f: &Unanswered, ctx: &str) -> Error {
+    let kind = match f.result_code {
+        Some(RC_TIMEOUT) => ErrorKind::Timeout,
+        Some(_) => ErrorKind::Server,
+        None if f.error.timeout => ErrorKind::Timeout,
+        None => ErrorKind::Connection,
+    };
+    let e = Error::new(
+        kind,
+        format!("{ctx}: entity {} unanswered: {}", f.row, f.error.message),
+    );
+    match f.result_code {
+        Some(rc) => e.with_result_code(i32::from(rc)),
+        None => e,
+    }
+}
+
+struct ReadBatch<'r, 'p> {
+    loc: &'r Location,
+    digests: &'r [[u8; 20]],
+    plans: &'r [ViewPlan<'p>],
+    members: &'r [usize],
+    /// Members read through the whole-slot op, and through a projected op.
+    whole: Vec<usize>,
+    projected: Vec<usize>,
+    outs: &'r mut [ViewOut],
+    /// Per member (same order as `members`).
+    rows: Vec<RowScratch>,
+    scratch: Scratch,
+    retry: Vec<usize>,
+    error: Option<Error>,
+}
+
+impl BatchOp for ReadBatch<'_, '_> {
+    fn encode(
+        &mut self,
+        b: &mut BatchBuilder<'_>,
+        rows: &[usize],
+    ) -> std::result::Result<(), String> {
+        let n_ops = usize::from(!self.whole.is_empty()) + self.projected.len() + 1;
+        for (i, &e) in rows.iter().enumerate() {
+            if i > 0 {
+                b.read_repeat(i as u32, &self.digests[e]);
+                continue;
+            }
+            b.read_row(
+                0,
+                &self.digests[e],
+                &self.loc.namespace,
+                &self.loc.set_name,
+                n_ops as u16,
+            );
+            if !self.whole.is_empty() {
+                let at = b.begin_op(OP_CDT_READ, PARTICLE_BLOB, FEATURES_BIN);
+                let names = self.whole.iter().map(|&m| self.plans[m].name);
+                command::get_by_key_list(b.buf(), None, names);
+                b.end_op(at);
+            }
+            for &m in &self.projected {
+                let p = &self.plans[m];
+                let at = b.begin_op(OP_CDT_READ, PARTICLE_BLOB, FEATURES_BIN);
+                command::get_by_key_list(b.buf(), Some(p.name), p.names.iter().copied());
+                b.end_op(at);
+            }
+            let at = b.begin_op(OP_CDT_READ, PARTICLE_BLOB, EVENT_TS_BIN);
+            command::get_by_key_list(
+                b.buf(),
+                None,
+                self.members.iter().map(|&m| self.plans[m].name),
+            );
+            b.end_op(at);
+        }
+        Ok(())
+    }
+
+    fn answered(
+        &mut self,
+        entity: usize,
+        result_code: u8,
+        ops: Ops<'_>,
+        _resent: bool,
+    ) -> std::result::Result<(), String> {
+        match result_code {
+            RC_OK => self
+                .place(entity, ops)
+                .map_err(|e| format!("entity {entity}: {e}")),
+            RC_NOT_FOUND => Ok(()),
+            RC_OP_NOT_APPLICABLE => {
+                if !self.projected.is_empty() {
+                    self.retry.push(entity);
+                }
+                Ok(())
+            }
+            rc => {
+                if self.error.is_none() {
+                    let kind = if rc == RC_TIMEOUT {
+                        ErrorKind::Timeout
+                    } else {
+                        ErrorKind::Server
+                    };
+                    self.error = Some(
+                        Error::new(kind, format!("entity {entity}: server result code {rc}"))
+                            .with_result_code(i32::from(rc)),
+                    );
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl ReadBatch<'_, '_> {
+    /// Decode one record's answers into its rows.
+    fn place(&mut self, entity: usize, ops: Ops<'_>) -> std::result::Result<(), String> {
+        let expected = usize::from(!self.whole.is_empty()) + self.projected.len();
+        let mut n_features = 0;
+        for op in ops.clone() {
+            if op?.0 == FEATURES_BIN.as_bytes() {
+                n_features += 1;
+            }
+        }
+        if n_features == 0 {
+            return Ok(()); // no `features` bin: no data for any view
+        }
+        if n_features != expected {
+            return Err(format!(
+                "expected {expected} answer(s) for the features bin, got {n_features}"
+            ));
+        }
+        for r in &mut self.rows {
+            r.found = false;
+            r.event_ms = None;
+        }
+        let mut k = 0;
+        let mut event_ts: &[u8] = &[];
+        for op in ops {
+            let (bin, _particle, raw) = op?;
+            if bin == EVENT_TS_BIN.as_bytes() {
+                event_ts = raw;
+                continue;
+            }
+            if bin != FEATURES_BIN.as_bytes() {
+                continue;
+            }
+            if k == 0 && !self.whole.is_empty() {
+                self.place_whole(raw)?;
+            } else {
+                let m = self.projected[k - usize::from(!self.whole.is_empty())];
+                let pos = self.members.iter().position(|&x| x == m).unwrap_or(0);
+                self.decode_view(pos, raw)?;
+            }
+            k += 1;
+        }
+        if !event_ts.is_empty() {
+            let mut r = Reader::new(event_ts);
+            if let Some(n) = pairs_header(&mut r)? {
+                for _ in 0..n {
+                    let key = r.str_key()?;
+                    let item = r.next()?;
+                    let (Some(view), Item::Int(ms)) = (key, item) else {
+                        if let Item::Array(_) | Item::Map(_) = item {
+                            return Err("event_ts entry is not an integer".into());
+                        }
+                        continue;
+                    };
+                    for pos in 0..self.members.len() {
+                        let m = self.members[pos];
+                        if self.plans[m].name.as_bytes() == view && self.rows[pos].found {
+                            self.rows[pos].event_ms = Some(ms);
+                        }
+                    }
+                }
+            }
+        }
+        for pos in 0..self.members.len() {
+            if self.rows[pos].found {
+                let m = self.members[pos];
+                emit_row(&self.rows[pos], &mut self.outs[m], entity);
+            }
+        }
+        Ok(())
+    }
+
+    /// The whole-slot answer: `{view: slot, ...}` for the views stored.
+    fn place_whole(&mut self, raw: &[u8]) -> std::result::Result<(), String> {
+        let mut r = Reader::new(raw);
+        let Some(n) = pairs_header(&mut r)? else {
+            return Ok(());
+        };
+        for _ in 0..n {
+            let key = r.str_key()?;
+            let slot = r.raw_value()?;
+            let Some(view) = key else { continue };
+            for pos in 0..self.members.len() {
+                let m = self.members[pos];
+                if self.plans[m].name.as_bytes() == view && self.whole.contains(&m) {
+                    self.decode_view(pos, slot)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Decode a view's stored slot (or projected answer) into its row.
+    fn decode_view(&mut self, pos: usize, raw: &[u8]) -> std::result::Result<(), String> {
+        let plan = &self.plans[self.members[pos]];
+        let row = &mut self.rows[pos];
+        row.found = true;
+        row.body.clear();
+        row.cols.clear();
+        row.cols.resize(plan.names.len(), (0, 0));
+        let mut r = Reader::new(raw);
+        let Some(n) = pairs_header(&mut r)? else {
+            return Ok(());
+        };
+        let mut hint = 0;
+        for _ in 0..n {
+            let key = r.str_key()?;
+            let col = key.and_then(|k| plan.column(k, &mut hint));
+            let Some(col) = col else {
+                r.skip()?;
+                continue;
+            };
+            let start = row.body.len();
+            decode_into(&mut r, plan.types[col], &mut row.body, &mut self.scratch)
+                .map_err(|e| format!("feature {:?} of {}: {e}", plan.names[col], plan.name))?;
+            row.cols[col] = (start as u32, (row.body.len() - start) as u32);
+        }
+        for &(j, first) in &plan.duplicates {
+            row.cols[j] = row.cols[first];
+        }
+        Ok(())
+    }
+}
+
+/// Key/value answers: a map (an ordered map's flags entry skipped), or a
+/// flat `[k, v, ...]` list; nil is no entries. Returns the pair count.
+fn pairs_header(r: &mut Reader<'_>) -> std::result::Result<Option<usize>, String> {
+    let start = r.position();
+    match r.next()? {
+        Item::Array(n) if n % 2 == 0 => Ok(Some(n / 2)),
+        Item::Array(_) => Err("expected key/value pairs, got an odd list".into()),
+        _ => {
+            r.set_position(start);
+            r.map_header()
+        }
+    }
+}
+
+/// Append one found row to its view's arena as a `rows` field.
+fn emit_row(row: &RowScratch, out: &mut ViewOut, entity: usize) {
+    let mut ts = [0u8; 24];
+    let ts_len = row.event_ms.map(|ms| timestamp_body(ms, &mut ts));
+    let mut len = 2; // found = true
+    if let Some(n) = ts_len {
+        len += len_field_size(n);
+    }
+    for &(_, l) in &row.cols {
+        len += len_field_size(l as usize);
+    }
+    let start = out.arena.len();
+    out.arena.push(tag(3, WT_LEN));
+    put_varint(&mut out.arena, len as u64);
+    out.arena.extend_from_slice(&[tag(1, 0), 1]);
+    if let Some(n) = ts_len {
+        put_bytes_field(&mut out.arena, 2, &ts[..n]);
+    }
+    for &(s, l) in &row.cols {
+        put_bytes_field(&mut out.arena, 3, &row.body[s as usize..(s + l) as usize]);
+    }
+    out.rows[entity] = (start as u32, (out.arena.len() - start) as u32);
+}
+
+/// The `ReadResponse` bytes: views in request order, rows in entity order.
+fn assemble(plans: &[ViewPlan<'_>], outs: &[ViewOut]) -> Vec<u8> {
+    const EMPTY_ROW: [u8; 2] = [0x1a, 0x00];
+    let view_len = |p: &ViewPlan<'_>, o: &ViewOut| -> usize {
+        len_field_size(p.name.len())
+            + p.names
+                .iter()
+                .map(|n| len_field_size(n.len()))
+                .sum::<usize>()
+            + o.rows
+                .iter()
+                .map(|&(_, l)| if l == 0 { EMPTY_ROW.len() } else { l as usize })
+                .sum::<usize>()
+    };
+    let total: usize = plans
+        .iter()
+        .zip(outs)
+        .map(|(p, o)| len_field_size(view_len(p, o)))
+        .sum();
+    let mut out = Vec::with_capacity(total);
+    for (p, o) in plans.iter().zip(outs) {
+        out.push(tag(1, WT_LEN));
+        put_varint(&mut out, view_len(p, o) as u64);
+        put_bytes_field(&mut out, 1, p.name.as_bytes());
+        for n in &p.names {
+            put_bytes_field(&mut out, 2, n.as_bytes());
+        }
+        for &(s, l) in &o.rows {
+            if l == 0 {
+                out.extend_from_slice(&EMPTY_ROW);
+            } else {
+                out.extend_from_slice(&o.arena[s as usize..(s + l) as usize]);
+            }
+        }
+    }
+    debug_assert_eq!(out.len(), total);
+    out
+}

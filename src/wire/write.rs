@@ -1,0 +1,234 @@
+//! Batch writes of feature rows: each row's values go straight from the
+//! request into the msgpack of one batch-write row (the same three ops as
+//! Feast's Python store, DESIGN.md §2 "Write"), with no `Value` tree.
+
+use super::cluster::Cluster;
+use super::command::{
+    self, BatchBuilder, Ops, OP_CDT_MODIFY, OP_WRITE, PARTICLE_BLOB, PARTICLE_INTEGER,
+};
+use super::exec::{self, BatchOp, Policy, RunError};
+use super::msgpack;
+use super::values::encode_into;
+use crate::codec::timestamp_to_ms;
+use crate::entity_key::{digest, serialize_entity_key_into};
+use crate::error::ErrorKind;
+use crate::layout::{Location, CREATED_TS_BIN, EVENT_TS_BIN, FEATURES_BIN};
+use crate::proto::v1::{RowFailure, WriteBatchResponse, WriteRow};
+
+const RC_OK: u8 = 0;
+const RC_TIMEOUT: u8 = 9;
+
+/// One chunk of rows of one view, encoded and ready to send.
+pub struct WriteChunk<'a> {
+    pub loc: &'a Location,
+    pub view: &'a str,
+    /// Record TTL on the wire: 0 namespace default, u32::MAX never expire.
+    pub ttl: u32,
+    pub entity_key_version: u32,
+}
+
+struct Encoded {
+    index: u32,
+    digest: [u8; 20],
+    event_ms: i64,
+    created_ms: Option<i64>,
+    /// The row's `{feature: value}` map in `WriteBatch::features`.
+    features: (usize, usize),
+}
+
+struct WriteBatch<'a> {
+    chunk: &'a WriteChunk<'a>,
+    rows: Vec<Encoded>,
+    features: Vec<u8>,
+    written: Vec<bool>,
+    failures: Vec<RowFailure>,
+}
+
+/// Write `rows` (each with its index in the request), adding the outcome
+/// to `response`: every row is either written or has a failure.
+pub fn write_chunk(
+    cluster: &Cluster,
+    chunk: &WriteChunk<'_>,
+    rows: &[(u32, &WriteRow)],
+    policy: Policy,
+    response: &mut WriteBatchResponse,
+) {
+    let ctx = format!("write_batch {} {}", chunk.view, chunk.loc);
+    let mut batch = WriteBatch {
+        chunk,
+        rows: Vec::with_capacity(rows.len()),
+        features: Vec::with_capacity(rows.len() * 64),
+        written: Vec::new(),
+        failures: Vec::new(),
+    };
+    let mut key_buf = Vec::with_capacity(64);
+    for &(index, row) in rows {
+        match batch.encode_row(index, row, &mut key_buf) {
+            Ok(e) => batch.rows.push(e),
+            // Encoded up front, so one bad row fails alone.
+            Err(message) => response.failures.push(RowFailure {
+                row_index: index,
+                result_code: -1,
+                message: format!("{ctx}: row {index}: {message}"),
+                in_doubt: false,
+                status: ErrorKind::InvalidArgument.status(),
+            }),
+        }
+    }
+    if batch.rows.is_empty() {
+        return;
+    }
+    batch.written = vec![false; batch.rows.len()];
+    let digests: Vec<[u8; 20]> = batch.rows.iter().map(|r| r.digest).collect();
+    let all: Vec<usize> = (0..batch.rows.len()).collect();
+    let outcome = exec::run(
+        cluster,
+        &chunk.loc.namespace,
+        &digests,
+        &all,
+        &mut batch,
+        policy,
+    );
+    match outcome {
+        Ok(unanswered) => {
+            for u in unanswered {
+                let index = batch.rows[u.row].index;
+                let in_doubt = match u.result_code {
+                    Some(rc) => rc == RC_TIMEOUT,
+                    None => u.sent,
+                };
+                let kind = match u.result_code {
+                    Some(RC_TIMEOUT) => ErrorKind::Timeout,
+                    Some(_) => ErrorKind::Server,
+                    None if u.error.timeout => ErrorKind::Timeout,
+                    None => ErrorKind::Connection,
+                };
+                batch.failures.push(RowFailure {
+                    row_index: index,
+                    result_code: u.result_code.map_or(-1, i32::from),
+                    message: format!("{ctx}: row {index}: {}", u.error.message),
+                    in_doubt,
+                    status: kind.status(),
+                });
+            }
+        }
+        Err(e) => {
+            let (kind, message) = match e {
+                RunError::UnknownNamespace(m) => (ErrorKind::InvalidArgument, m),
+                RunError::Decode(m) => (ErrorKind::Decode, m),
+            };
+            for (i, r) in batch.rows.iter().enumerate() {
+                if !batch.written[i] && !batch.failures.iter().any(|f| f.row_index == r.index) {
+                    batch.failures.push(RowFailure {
+                        row_index: r.index,
+                        result_code: -1,
+                        message: format!("{ctx}: row {}: {message}", r.index),
+                        in_doubt: false,
+                        status: kind.status(),
+                    });
+                }
+            }
+        }
+    }
+    response.rows_written += batch.written.iter().filter(|w| **w).count() as u64;
+    response.failures.append(&mut batch.failures);
+}
+
+impl WriteBatch<'_> {
+    fn encode_row(
+        &mut self,
+        index: u32,
+        row: &WriteRow,
+        key_buf: &mut Vec<u8>,
+    ) -> Result<Encoded, String> {
+        let entity_key = row.entity_key.as_ref().ok_or("entity_key is required")?;
+        serialize_entity_key_into(entity_key, self.chunk.entity_key_version, key_buf)
+            .map_err(|e| e.to_string())?;
+        let event_ts = row
+            .event_timestamp
+            .as_ref()
+            .ok_or("event_timestamp is required")?;
+        let start = self.features.len();
+        // `values` is key-ordered: the order Python's dict of a row has.
+        msgpack::write_map_header(&mut self.features, row.values.len());
+        for (name, value) in &row.values {
+            msgpack::write_str(&mut self.features, name);
+            if let Err(e) = encode_into(value, &mut self.features) {
+                self.features.truncate(start);
+                return Err(format!("feature {name:?}: {e}"));
+            }
+        }
+        Ok(Encoded {
+            index,
+            digest: digest(&self.chunk.loc.set_name, key_buf),
+            event_ms: timestamp_to_ms(event_ts),
+            created_ms: row.created_timestamp.as_ref().map(timestamp_to_ms),
+            features: (start, self.features.len()),
+        })
+    }
+}
+
+impl BatchOp for WriteBatch<'_> {
+    fn encode(&mut self, b: &mut BatchBuilder<'_>, rows: &[usize]) -> Result<(), String> {
+        let c = self.chunk;
+        for (i, &r) in rows.iter().enumerate() {
+            let row = &self.rows[r];
+            let n_ops = if row.created_ms.is_some() { 3 } else { 2 };
+            b.write_row(
+                i as u32,
+                &row.digest,
+                &c.loc.namespace,
+                &c.loc.set_name,
+                c.ttl,
+                n_ops,
+            );
+            let at = b.begin_op(OP_CDT_MODIFY, PARTICLE_BLOB, FEATURES_BIN);
+            command::put_items_begin(b.buf(), c.view);
+            b.buf()
+                .extend_from_slice(&self.features[row.features.0..row.features.1]);
+            command::put_items_end(b.buf());
+            b.end_op(at);
+            let at = b.begin_op(OP_CDT_MODIFY, PARTICLE_BLOB, EVENT_TS_BIN);
+            command::put_event_ts(b.buf(), c.view, row.event_ms);
+            b.end_op(at);
+            if let Some(ms) = row.created_ms {
+                let at = b.begin_op(OP_WRITE, PARTICLE_INTEGER, CREATED_TS_BIN);
+                b.buf().extend_from_slice(&ms.to_be_bytes());
+                b.end_op(at);
+            }
+        }
+        Ok(())
+    }
+
+    fn answered(
+        &mut self,
+        r: usize,
+        result_code: u8,
+        _ops: Ops<'_>,
+        resent: bool,
+    ) -> Result<(), String> {
+        if result_code == RC_OK {
+            self.written[r] = true;
+            return Ok(());
+        }
+        let index = self.rows[r].index;
+        self.failures.push(RowFailure {
+            row_index: index,
+            result_code: i32::from(result_code),
+            message: format!(
+                "write_batch {} {}: row {index}: server result code {result_code}",
+                self.chunk.view, self.chunk.loc
+            ),
+            // A server timeout can follow an applied write; so can any
+            // answer to a resend of a row an earlier attempt may have applied.
+            in_doubt: result_code == RC_TIMEOUT || resent,
+            status: if result_code == RC_TIMEOUT {
+                ErrorKind::Timeout
+            } else {
+                ErrorKind::Server
+            }
+            .status(),
+        });
+        Ok(())
+    }
+}
