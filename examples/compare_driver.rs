@@ -36,14 +36,15 @@ use aerospike::{
     Value as AsValue,
 };
 use bare::{narrow_features, policy, record_key, wide_features, NARROW, PROJECTED, WIDE};
-use feast_aerospike::config::StoreConfig;
+use feast_aerospike::StoreConfig;
 use feast_aerospike::layout::{self, ViewOp};
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::{
     value_type::Enum as ValueType, EntityKey, Feature, FeatureView, ReadRequest, ReadResponse,
     Value, ViewRead, WriteBatchRequest, WriteBatchResponse, WriteRow,
 };
-use feast_aerospike::store::{ms_to_timestamp, OnlineStore};
+use feast_aerospike::codec::ms_to_timestamp;
+use feast_aerospike::OnlineStore;
 use prost::Message;
 use workload::{base36, h, unit_f64, EPOCH_2024_MS};
 
@@ -319,27 +320,26 @@ impl Bare {
 
 // ---- the library alone ----
 
-/// Request bytes in, response bytes out, in process. When the lead's
-/// `OnlineStore::read_encoded` lands, this body becomes
-/// `store.read_encoded(request)`.
+/// Request bytes in, response bytes out, in process: what the C ABI's read
+/// does, without the C ABI.
 fn read_encoded(
     rt: &tokio::runtime::Runtime,
     store: &OnlineStore,
     request: &[u8],
-) -> feast_aerospike::error::Result<Vec<u8>> {
+) -> feast_aerospike::Result<Vec<u8>> {
     let req = ReadRequest::decode(request)
-        .map_err(|e| feast_aerospike::error::Error::decode(format!("read request: {e}")))?;
-    Ok(rt.block_on(store.read(&req))?.encode_to_vec())
+        .map_err(|e| feast_aerospike::Error::decode(format!("read request: {e}")))?;
+    rt.block_on(store.read_encoded(&req))
 }
 
-/// As [`read_encoded`], for writes (`OnlineStore::write_batch_encoded`).
+/// As [`read_encoded`], for writes.
 fn write_batch_encoded(
     rt: &tokio::runtime::Runtime,
     store: &OnlineStore,
     request: &[u8],
-) -> feast_aerospike::error::Result<Vec<u8>> {
+) -> feast_aerospike::Result<Vec<u8>> {
     let req = WriteBatchRequest::decode(request)
-        .map_err(|e| feast_aerospike::error::Error::decode(format!("write request: {e}")))?;
+        .map_err(|e| feast_aerospike::Error::decode(format!("write request: {e}")))?;
     Ok(rt.block_on(store.write_batch(&req))?.encode_to_vec())
 }
 
