@@ -656,7 +656,7 @@ static int serve_command(char *line) {
     if (!serve_view(v, &view) || batch < 1 || batch > 1000 || callers < 1 || callers > 64 ||
         warmup < 1 || iters < 1)
       return 0;
-    read_case c = {view, NULL, 0, batch, 0};
+    read_case c = {view, NULL, 0, batch, 0, DECODE_READER};
     if (!strcmp(kind, "proj")) {
       if (view != &wide) return 0;
       c.projection = PROJECTED;
