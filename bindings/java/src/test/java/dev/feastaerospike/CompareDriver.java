@@ -10,7 +10,7 @@
 // It reads commands on stdin and answers each with one JSON line (protocol
 // in scripts/bench-compare.py). Allocation per call: the heap bytes all JVM
 // threads allocated during the timed calls
-// (com.sun.management.ThreadMXBean#getTotalThreadAllocatedBytes), divided by
+// (com.sun.management.ThreadMXBean#getThreadAllocatedBytes, summed over live threads), divided by
 // the calls; objects are not counted, and the native library's memory is not
 // Java heap.
 package dev.feastaerospike;
@@ -60,6 +60,17 @@ public final class CompareDriver {
     private static final int[] PROJECTED = {3, 17, 42, 68, 91};
     private static final com.sun.management.ThreadMXBean THREADS =
             (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+
+    /** Heap bytes allocated so far by the live threads (JDK 17 API). */
+    private static long totalAllocatedBytes() {
+        long sum = 0;
+        for (long b : THREADS.getThreadAllocatedBytes(THREADS.getAllThreadIds())) {
+            if (b > 0) {
+                sum += b;
+            }
+        }
+        return sum;
+    }
 
     private CompareDriver() {}
 
@@ -379,7 +390,7 @@ public final class CompareDriver {
         long[] lat = new long[chunks];
         Exception[] failure = new Exception[1];
         Thread[] threads = new Thread[inFlight];
-        long b0 = THREADS.getTotalThreadAllocatedBytes();
+        long b0 = totalAllocatedBytes();
         long start = System.nanoTime();
         for (int t = 0; t < inFlight; t++) {
             threads[t] = new Thread(() -> {
@@ -406,7 +417,7 @@ public final class CompareDriver {
             t.join();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        long bytes = THREADS.getTotalThreadAllocatedBytes() - b0;
+        long bytes = totalAllocatedBytes() - b0;
         if (failure[0] != null) {
             throw failure[0];
         }
@@ -432,7 +443,7 @@ public final class CompareDriver {
         long[] lat = new long[callers * iters];
         Exception[] failure = new Exception[1];
         Thread[] threads = new Thread[callers];
-        long b0 = THREADS.getTotalThreadAllocatedBytes();
+        long b0 = totalAllocatedBytes();
         long start = System.nanoTime();
         for (int t = 0; t < callers; t++) {
             final int tt = t;
@@ -456,7 +467,7 @@ public final class CompareDriver {
             t.join();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        long bytes = THREADS.getTotalThreadAllocatedBytes() - b0;
+        long bytes = totalAllocatedBytes() - b0;
         if (failure[0] != null) {
             throw failure[0];
         }
