@@ -57,6 +57,10 @@ pub struct ServerConfig {
     /// control over the wire, for tests that run the binary). Off by
     /// default: those names then answer `ERROR:4`, like any unknown name.
     pub control_commands: bool,
+    /// Every namespace's `max-record-size` at start (bytes; the server's
+    /// default is 1 MiB). `set-config:context=namespace;id=NS;max-record-size=N`
+    /// changes one namespace at run time, as on the real server.
+    pub max_record_size: u32,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +75,7 @@ impl Default for ServerConfig {
             body_timeout: Duration::from_secs(10),
             max_connections: 4096,
             control_commands: false,
+            max_record_size: store::DEFAULT_MAX_RECORD_SIZE,
         }
     }
 }
@@ -106,6 +111,14 @@ impl TestServer {
                 "at least one non-empty namespace name is required",
             ));
         }
+        if !(store::MIN_MAX_RECORD_SIZE..=store::MAX_MAX_RECORD_SIZE)
+            .contains(&config.max_record_size)
+        {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "max-record-size must be between 64 bytes and 8 MiB",
+            ));
+        }
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("feast-aerospike-testserver")
@@ -127,6 +140,10 @@ impl TestServer {
             bounce_notify: tokio::sync::Notify::new(),
             bounce_ack: std::sync::Mutex::new(None),
         });
+        for ns in &shared.store.namespaces {
+            ns.max_record_size
+                .store(config.max_record_size, Ordering::Relaxed);
+        }
         let mut server = TestServer {
             shared,
             addr: config.listen,

@@ -1,5 +1,5 @@
 //! Standalone test server: `feast-aerospike-testserver --listen 127.0.0.1:PORT
-//! [--namespace NAME ...] [--default-ttl SECS] [--control]` (`--control`
+//! [--namespace NAME ...] [--default-ttl SECS] [--max-record-size BYTES] [--control]` (`--control`
 //! serves the `testserver-*` fault-injection info commands). The first stdout line is
 //! `feast-aerospike-testserver listening on ADDR`; it runs until SIGTERM or
 //! SIGINT and then exits cleanly.
@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use feast_aerospike_testserver::{ServerConfig, TestServer};
 
-const USAGE: &str = "usage: feast-aerospike-testserver [--listen 127.0.0.1:PORT] [--namespace NAME ...] [--default-ttl SECS] [--cluster-name NAME] [--control]\n\
+const USAGE: &str = "usage: feast-aerospike-testserver [--listen 127.0.0.1:PORT] [--namespace NAME ...] [--default-ttl SECS] [--cluster-name NAME] [--max-record-size BYTES] [--control]\n\
 A test double speaking the Aerospike wire protocol (not Aerospike). Binds loopback only.";
 
 fn parse_args() -> Result<ServerConfig, String> {
@@ -32,6 +32,12 @@ fn parse_args() -> Result<ServerConfig, String> {
                 cfg.default_ttl_secs = v.parse().map_err(|e| format!("--default-ttl {v}: {e}"))?;
             }
             "--cluster-name" => cfg.cluster_name = value("--cluster-name")?,
+            "--max-record-size" => {
+                let v = value("--max-record-size")?;
+                cfg.max_record_size = v
+                    .parse()
+                    .map_err(|e| format!("--max-record-size {v}: {e}"))?;
+            }
             "--control" => cfg.control_commands = true,
             "-h" | "--help" => return Err(String::new()),
             other => return Err(format!("unknown argument {other}")),
