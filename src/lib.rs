@@ -13,6 +13,7 @@ pub mod entity_key;
 pub mod error;
 pub mod ffi;
 pub mod layout;
+pub mod limits;
 pub mod proto;
 pub mod runtime;
 pub mod store;

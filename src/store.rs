@@ -172,6 +172,7 @@ impl OnlineStore {
         options: &WriteOptions,
     ) -> Result<WriteBatchResponse> {
         self.check_open("write_batch")?;
+        crate::limits::check_write(request)?;
         let view = request
             .feature_view
             .as_ref()
@@ -306,6 +307,7 @@ impl OnlineStore {
     /// (namespace, set) are fetched together, one batch round trip per chunk.
     pub async fn read(&self, request: &ReadRequest) -> Result<ReadResponse> {
         self.check_open("read")?;
+        crate::limits::check_read(request)?;
         let deadline = deadline(request.timeout_ms);
         let version = self.config().entity_key_serialization_version;
         let mut keys: Vec<Vec<u8>> = Vec::with_capacity(request.entity_keys.len());

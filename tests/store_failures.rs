@@ -87,3 +87,42 @@ fn a_row_too_big_to_store_fails_alone_and_not_in_doubt() {
     assert_eq!(read_x(&store, 3), Some(3));
     assert_eq!(read_x(&store, 4), None);
 }
+
+#[test]
+fn a_read_over_the_limits_is_refused_up_front() {
+    let server = server();
+    let store = connect(&server, "");
+    let views: Vec<ViewRead> = (0..10_000)
+        .map(|i| ViewRead {
+            feature_view: Some(view(&format!("v{i}"), &[("x", Vt::Int64)])),
+            requested_features: vec!["x".into()],
+        })
+        .collect();
+    let keys: Vec<EntityKey> = (0..1000).map(driver).collect();
+    let started = Instant::now();
+    let e = block_on(store.read(&ReadRequest {
+        entity_keys: keys.clone(),
+        views,
+        timeout_ms: 0,
+    }))
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert!(e.message().contains("limit"), "{e}");
+    assert!(started.elapsed() < Duration::from_millis(200));
+    // Under the view limit but over the cell limit.
+    let e = block_on(
+        store.read(&ReadRequest {
+            entity_keys: keys,
+            views: (0..900)
+                .map(|i| ViewRead {
+                    feature_view: Some(view(&format!("v{i}"), &[])),
+                    requested_features: (0..5).map(|f| format!("f{f}")).collect(),
+                })
+                .collect(),
+            timeout_ms: 0,
+        }),
+    )
+    .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument, "{e}");
+    assert!(e.message().contains("cells"), "{e}");
+}
