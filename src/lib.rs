@@ -7,6 +7,7 @@
 //! - [`config`], [`error`], [`runtime`] and the record-layout / codec modules;
 //! - [`proto`]: the protobuf messages that cross the boundary.
 
+pub mod classify;
 pub mod codec;
 pub mod config;
 pub mod entity_key;

@@ -18,6 +18,7 @@ use aerospike::{
     Value as AsValue, WritePolicy,
 };
 
+use crate::classify::{classify, classify_error, Class, Failure};
 use crate::codec::{decode_value, encode_value};
 use crate::config::{AuthMode, StoreConfig};
 use crate::entity_key::{digest, serialize_entity_key_into};
@@ -236,16 +237,17 @@ impl OnlineStore {
             if !pending.ops.is_empty() {
                 match self.batch_policy(deadline, "write_batch") {
                     Err(e) => {
+                        let class = classify(Failure::ExpiredBeforeSend, true);
                         for &index in &pending.rows {
                             response.failures.push(RowFailure {
                                 row_index: index,
-                                result_code: i32::from(u8::from(ResultCode::Timeout)),
+                                result_code: class.result_code,
                                 message: format!(
                                     "write_batch {} {loc}: row {index} not sent: {}",
                                     view.name,
                                     e.message()
                                 ),
-                                in_doubt: false,
+                                in_doubt: class.in_doubt,
                             });
                         }
                     }
@@ -450,31 +452,28 @@ impl OnlineStore {
                         retry.push(entity);
                     }
                 }
-                Some(rc) => {
-                    let detail = op.error().map(ToString::to_string).unwrap_or_default();
-                    let code = i32::from(u8::from(rc));
-                    let kind = if rc == ResultCode::Timeout {
-                        ErrorKind::Timeout
-                    } else {
-                        ErrorKind::Server
+                rc => {
+                    let cause = op.error().or(call.as_ref().err());
+                    let class = match cause {
+                        Some(e) => classify_error(e, false),
+                        None => Class {
+                            kind: ErrorKind::Internal,
+                            result_code: rc.map_or(-1, |rc| i32::from(u8::from(rc))),
+                            in_doubt: false,
+                        },
                     };
-                    return Err(Error::new(
-                        kind,
-                        format!("{}: entity {entity}: {detail}", views_ctx()),
-                    )
-                    .with_result_code(code));
-                }
-                None => {
-                    let cause = op
-                        .error()
-                        .or(call.as_ref().err())
+                    let detail = cause
                         .map(ToString::to_string)
                         .unwrap_or_else(|| "no answer".into());
-                    let kind = call.as_ref().err().map_or(ErrorKind::Internal, error_kind);
-                    return Err(Error::new(
-                        kind,
-                        format!("{}: entity {entity} unanswered: {cause}", views_ctx()),
-                    ));
+                    let err = Error::new(
+                        class.kind,
+                        format!("{}: entity {entity}: {detail}", views_ctx()),
+                    );
+                    return Err(if class.result_code >= 0 {
+                        err.with_result_code(class.result_code)
+                    } else {
+                        err
+                    });
                 }
             }
         }
@@ -874,25 +873,29 @@ fn collect_write_results(
     response: &mut WriteBatchResponse,
 ) {
     for (op, &index) in ops.iter().zip(rows) {
-        match op.result_code() {
-            Some(ResultCode::Ok) => response.rows_written += 1,
-            rc => {
-                let cause = op
-                    .error()
-                    .or(call_error.as_ref())
-                    .map(ToString::to_string)
-                    .unwrap_or_else(|| "the server did not answer".into());
-                // Unanswered rows of a failed call may have been applied.
-                let in_doubt = op.in_doubt()
-                    || (rc.is_none() && call_error.as_ref().is_none_or(aerospike::Error::in_doubt));
-                response.failures.push(RowFailure {
-                    row_index: index,
-                    result_code: rc.map_or(-1, |rc| i32::from(u8::from(rc))),
-                    message: format!("write_batch {view} {loc}: row {index}: {cause}"),
-                    in_doubt,
-                });
-            }
+        if op.result_code() == Some(ResultCode::Ok) {
+            response.rows_written += 1;
+            continue;
         }
+        let cause = op.error().or(call_error.as_ref());
+        let class = match cause {
+            Some(e) => {
+                let mut class = classify_error(e, true);
+                class.in_doubt |= op.in_doubt();
+                class
+            }
+            // No answer and no error: nothing proves it was not applied.
+            None => classify(Failure::ConnectionLost, true),
+        };
+        let cause = cause
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "the server did not answer".into());
+        response.failures.push(RowFailure {
+            row_index: index,
+            result_code: class.result_code,
+            message: format!("write_batch {view} {loc}: row {index}: {cause}"),
+            in_doubt: class.in_doubt,
+        });
     }
 }
 
@@ -923,7 +926,22 @@ fn batch_policy(cfg: &StoreConfig, deadline: Option<Instant>, op: &str) -> Resul
             policy.base_policy.socket_timeout = policy.base_policy.total_timeout;
         }
     }
+    policy.base_policy.sleep_between_retries = retry_spacing_ms(
+        policy.base_policy.total_timeout,
+        policy.base_policy.max_retries,
+    );
     Ok(policy)
+}
+
+/// The sleep between retries: the attempts spread over the call's budget,
+/// so a connection blip shorter than the budget is ridden out instead of
+/// the retries failing back to back within milliseconds (an open
+/// error-rate breaker answers at once). Capped at 1 s.
+fn retry_spacing_ms(total_timeout_ms: u32, max_retries: usize) -> u32 {
+    if max_retries == 0 || total_timeout_ms == 0 {
+        return 0;
+    }
+    (total_timeout_ms / (max_retries as u32).saturating_add(1)).min(1000)
 }
 
 fn deadline(timeout_ms: u32) -> Option<Instant> {
@@ -945,24 +963,13 @@ pub fn ms_to_timestamp(ms: i64) -> prost_types::Timestamp {
     }
 }
 
-fn error_kind(e: &aerospike::Error) -> ErrorKind {
-    use aerospike::ErrorKind as K;
-    match e.kind() {
-        K::Timeout => ErrorKind::Timeout,
-        K::Server { rc, .. } if *rc == ResultCode::Timeout => ErrorKind::Timeout,
-        K::Server { .. } => ErrorKind::Server,
-        K::Connection
-        | K::ConnectionPoolEmpty
-        | K::NoMoreConnections
-        | K::MaxErrorRate
-        | K::InvalidNode => ErrorKind::Connection,
-        K::InvalidArgument | K::InvalidNamespace => ErrorKind::InvalidArgument,
-        _ => ErrorKind::Internal,
-    }
-}
-
 fn convert_error(e: &aerospike::Error) -> Error {
-    let err = Error::new(error_kind(e), e.to_string());
+    use aerospike::ErrorKind as K;
+    let kind = match e.kind() {
+        K::InvalidArgument | K::InvalidNamespace => ErrorKind::InvalidArgument,
+        _ => classify_error(e, false).kind,
+    };
+    let err = Error::new(kind, e.to_string());
     match e.server_result_code() {
         Some(rc) => err.with_result_code(i32::from(u8::from(rc))),
         None => err,

@@ -54,6 +54,103 @@ fn key_digest(id: i64) -> [u8; 20] {
 }
 
 #[test]
+fn a_per_row_server_timeout_is_in_doubt_and_refusals_are_not() {
+    let server = server();
+    let store = connect(&server, r#""max_retries":0"#);
+    server.fail_digest("feast", key_digest(1), 9); // may follow an applied write
+    server.fail_digest("feast", key_digest(2), 14); // key busy: refused before applying
+    server.fail_digest("feast", key_digest(3), 1); // unknown server error
+    let resp = write_rows(&store, (1..=4).map(|i| x_row(i, i)).collect(), 0);
+    assert_eq!(resp.rows_written, 1);
+    let got: Vec<(u32, i32, bool)> = resp
+        .failures
+        .iter()
+        .map(|f| (f.row_index, f.result_code, f.in_doubt))
+        .collect();
+    assert_eq!(got, [(0, 9, true), (1, 14, false), (2, 1, true)]);
+    // A read row answering 9 is a TIMEOUT error (never in doubt: no row list).
+    server.clear_faults();
+    server.fail_digest("feast", key_digest(4), 9);
+    let e = read(&store, vec![driver(4)], &[(&fv(), &[])]).unwrap_err();
+    assert_eq!(
+        (e.kind(), e.result_code()),
+        (ErrorKind::Timeout, Some(9)),
+        "{e}"
+    );
+}
+
+#[test]
+fn a_connection_lost_after_sending_leaves_the_batch_in_doubt() {
+    // The server reads the whole batch, then the connection dies without an
+    // answer: the node "died mid-batch". Nothing proves the rows were not
+    // applied, so every one is in doubt and none is reported as a clean
+    // failure; a read is a CONNECTION error.
+    let server = server();
+    let store = connect(&server, r#""max_retries":0"#);
+    write_rows(&store, vec![x_row(1, 1)], 0);
+    // Many, so that a tend request taking one does not spare the batch.
+    server.drop_next_requests(1000);
+    let resp = write_rows(&store, (1..=5).map(|i| x_row(i, 10 + i)).collect(), 0);
+    assert_eq!(resp.rows_written, 0);
+    assert_eq!(resp.failures.len(), 5);
+    for f in &resp.failures {
+        assert!(f.in_doubt, "{f:?}");
+    }
+    let e = read(&store, vec![driver(1)], &[(&fv(), &[])]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    server.clear_faults();
+}
+
+#[test]
+fn an_open_error_rate_breaker_is_a_connection_failure_not_a_timeout() {
+    // Enough dropped connections trip the client's per-node error-rate
+    // breaker (100 errors per tend window); the commands it then refuses
+    // were never sent: CONNECTION, and write rows not in doubt, without the
+    // TIMEOUT result code 9.
+    let server = server();
+    let store = connect(&server, r#""max_retries":0,"batch_total_timeout_ms":500"#);
+    server.drop_next_requests(u64::MAX / 2);
+    let mut tripped = None;
+    for _ in 0..2000 {
+        match read(&store, vec![driver(1)], &[(&fv(), &[])]) {
+            Err(e) if e.message().to_lowercase().contains("max error") => {
+                tripped = Some(e);
+                break;
+            }
+            _ => {}
+        }
+    }
+    let e = tripped.expect("the breaker trips after enough dropped connections");
+    assert_eq!(e.kind(), ErrorKind::Connection, "{e}");
+    let resp = write_rows(&store, vec![x_row(1, 1)], 0);
+    let f = &resp.failures[0];
+    if f.message.to_lowercase().contains("max error") {
+        assert_ne!(f.result_code, 9, "{f:?}");
+        assert!(!f.in_doubt, "{f:?}");
+    }
+    server.clear_faults();
+}
+
+#[test]
+fn retries_are_spaced_so_a_short_blip_is_ridden_out() {
+    let server = server();
+    let store = connect(&server, r#""batch_total_timeout_ms":3000,"max_retries":3"#);
+    write_rows(&store, vec![x_row(1, 1)], 0);
+    // Every request fails for 1 s, then the server answers again.
+    server.drop_next_requests(u64::MAX / 2);
+    let started = Instant::now();
+    let (got, elapsed) = std::thread::scope(|scope| {
+        let reader = scope.spawn(|| (read_x(&store, 1), started.elapsed()));
+        std::thread::sleep(Duration::from_millis(1000));
+        server.clear_faults();
+        reader.join().unwrap()
+    });
+    assert_eq!(got, Some(1), "the read rode out the blip");
+    assert!(elapsed < Duration::from_millis(3300), "{elapsed:?}");
+    assert!(elapsed >= Duration::from_millis(900), "{elapsed:?}");
+}
+
+#[test]
 fn a_row_too_big_to_store_fails_alone_and_not_in_doubt() {
     let server = TestServer::start(ServerConfig {
         max_record_size: 4096,
