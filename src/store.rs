@@ -513,32 +513,32 @@ impl OnlineStore {
                 expiration: Expiration::DontUpdate,
                 ..WritePolicy::default()
             };
-            policy.base_policy.total_timeout = self.config().write_timeout_ms;
+            let ctx = format!("update {loc} (removing {})", names.join(", "));
+            let budget = time_left(deadline).map_err(|e| e.context(&ctx))?;
+            policy.base_policy.total_timeout = capped_ms(self.config().write_timeout_ms, budget);
             if let Some(s) = self.config().socket_timeout_ms {
-                policy.base_policy.socket_timeout = s;
+                policy.base_policy.socket_timeout = s.min(policy.base_policy.total_timeout);
             }
             let client = self.client.clone();
             let wait = request.wait;
-            let wait_for = deadline
-                .map(|d| d.saturating_duration_since(Instant::now()))
-                .unwrap_or(Duration::from_secs(300));
-            let ctx = format!("update {loc} (removing {})", names.join(", "));
-            let (task_id, progress) = runtime()
-                .spawn(async move {
-                    let task = client.query_operate(&policy, statement).await?;
-                    let progress = if wait {
-                        Some(
-                            task.wait_for_progress(Some(wait_for), Duration::from_millis(50))
-                                .await?,
-                        )
-                    } else {
-                        None
-                    };
-                    Ok::<_, aerospike::Error>((task.task_id(), progress))
-                })
-                .await
-                .map_err(|e| Error::new(ErrorKind::Internal, format!("{ctx}: task failed: {e}")))?
-                .map_err(|e| convert_error(&e).context(&ctx))?;
+            let (task_id, progress) = within(budget, &ctx, async move {
+                let task = client.query_operate(&policy, statement).await?;
+                let progress = if wait {
+                    // The wait gets what the start of the job left over.
+                    let wait_for = deadline
+                        .map(|d| d.saturating_duration_since(Instant::now()))
+                        .unwrap_or(Duration::from_secs(300));
+                    Some(
+                        task.wait_for_progress(Some(wait_for), Duration::from_millis(50))
+                            .await?,
+                    )
+                } else {
+                    None
+                };
+                Ok::<_, aerospike::Error>((task.task_id(), progress))
+            })
+            .await?
+            .map_err(|e| convert_error(&e).context(&ctx))?;
             if let Some(p) = &progress {
                 if p.failed > 0 {
                     return Err(Error::new(
@@ -574,23 +574,25 @@ impl OnlineStore {
             }
             pairs.insert(self.layout.location_for(&v.name));
         }
-        let timeout = match request.timeout_ms {
+        // One deadline for the whole call, not one timeout per set.
+        let deadline = deadline(match request.timeout_ms {
             0 => self.config().write_timeout_ms.max(1000),
             t => t,
-        };
+        });
         let mut response = TeardownResponse::default();
         for loc in pairs {
+            let ctx = format!("teardown: truncate {loc}");
+            let budget = time_left(deadline).map_err(|e| e.context(&ctx))?;
+            let timeout = capped_ms(u32::MAX, budget);
             let client = self.client.clone();
             let (ns, set) = (loc.namespace.clone(), loc.set_name.clone());
-            runtime()
-                .spawn(async move {
-                    client
-                        .truncate(&AdminPolicy { timeout }, &ns, &set, 0)
-                        .await
-                })
-                .await
-                .map_err(|e| Error::new(ErrorKind::Internal, format!("teardown task failed: {e}")))?
-                .map_err(|e| convert_error(&e).context(format!("teardown: truncate {loc}")))?;
+            within(budget, &ctx, async move {
+                client
+                    .truncate(&AdminPolicy { timeout }, &ns, &set, 0)
+                    .await
+            })
+            .await?
+            .map_err(|e| convert_error(&e).context(&ctx))?;
             response.truncated.push(SetRef {
                 namespace: loc.namespace,
                 set_name: loc.set_name,
@@ -942,6 +944,51 @@ fn retry_spacing_ms(total_timeout_ms: u32, max_retries: usize) -> u32 {
         return 0;
     }
     (total_timeout_ms / (max_retries as u32).saturating_add(1)).min(1000)
+}
+
+/// Time left before `deadline` (`None`: no deadline); an expired deadline
+/// is a timeout.
+fn time_left(deadline: Option<Instant>) -> Result<Option<Duration>> {
+    match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+        Some(left) if left.is_zero() => Err(Error::new(
+            ErrorKind::Timeout,
+            "the request deadline expired",
+        )),
+        left => Ok(left),
+    }
+}
+
+/// `ms`, lowered to fit the time left (at least 1 ms).
+fn capped_ms(ms: u32, left: Option<Duration>) -> u32 {
+    match left {
+        None => ms,
+        Some(left) => ms.min(left.as_millis().clamp(1, u128::from(u32::MAX)) as u32),
+    }
+}
+
+/// Runs `fut` on the store's runtime, giving up with a timeout when `budget`
+/// runs out: a call never outlives its deadline, whatever the client's own
+/// timeouts do.
+async fn within<T: Send + 'static>(
+    budget: Option<Duration>,
+    ctx: &str,
+    fut: impl std::future::Future<Output = T> + Send + 'static,
+) -> Result<T> {
+    let joined = runtime()
+        .spawn(async move {
+            match budget {
+                Some(b) => tokio::time::timeout(b, fut).await.ok(),
+                None => Some(fut.await),
+            }
+        })
+        .await
+        .map_err(|e| Error::new(ErrorKind::Internal, format!("{ctx}: task failed: {e}")))?;
+    joined.ok_or_else(|| {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("{ctx}: the request deadline expired"),
+        )
+    })
 }
 
 fn deadline(timeout_ms: u32) -> Option<Instant> {

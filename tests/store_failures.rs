@@ -151,6 +151,42 @@ fn retries_are_spaced_so_a_short_blip_is_ridden_out() {
 }
 
 #[test]
+fn update_with_wait_and_teardown_honour_the_request_deadline() {
+    let server = server();
+    let store = connect(
+        &server,
+        r#""set_overrides":{"a":"sa","b":"sb","c":"sc"},"write_timeout_ms":5000"#,
+    );
+    let views: Vec<FeatureView> = ["a", "b", "c"]
+        .iter()
+        .map(|n| view(n, &[("x", Vt::Int64)]))
+        .collect();
+    server.set_delay(Duration::from_millis(300));
+    let started = Instant::now();
+    let r = block_on(store.update(&UpdateRequest {
+        views_to_delete: views.clone(),
+        views_to_keep: vec![],
+        wait: true,
+        timeout_ms: 700,
+    }));
+    let took = started.elapsed();
+    assert!(took <= Duration::from_millis(770), "update took {took:?}");
+    if let Err(e) = r {
+        assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    }
+    let started = Instant::now();
+    let r = block_on(store.teardown(&TeardownRequest {
+        views,
+        timeout_ms: 700,
+    }));
+    let took = started.elapsed();
+    assert!(took <= Duration::from_millis(770), "teardown took {took:?}");
+    let e = r.expect_err("4 truncates at 300 ms each cannot finish in 700 ms");
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    server.set_delay(Duration::ZERO);
+}
+
+#[test]
 fn a_row_too_big_to_store_fails_alone_and_not_in_doubt() {
     let server = TestServer::start(ServerConfig {
         max_record_size: 4096,
