@@ -97,12 +97,12 @@ async fn a_record_over_max_record_size_answers_13_and_stays_unchanged() {
         BatchOperation::write(
             &bwp,
             key("r1"),
-            vec![operations::put(&Bin::new("a".into(), blob(10)))],
+            vec![operations::put(&Bin::new("a", blob(10)))],
         ),
         BatchOperation::write(
             &bwp,
             key("r2"),
-            vec![operations::put(&Bin::new("a".into(), blob(9000)))],
+            vec![operations::put(&Bin::new("a", blob(9000)))],
         ),
     ];
     client
