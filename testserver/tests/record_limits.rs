@@ -14,8 +14,10 @@ use aerospike::{
 use feast_aerospike_testserver::{ServerConfig, TestServer};
 
 async fn connect(server: &TestServer) -> Client {
-    let mut policy = ClientPolicy::default();
-    policy.timeout = 5000;
+    let policy = ClientPolicy {
+        timeout: 5000,
+        ..ClientPolicy::default()
+    };
     Client::new(&policy, &server.addr().to_string())
         .await
         .expect("client connects to the test server")
