@@ -21,10 +21,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use common::ffi::*;
 use feast_aerospike::ffi::*;
 use feast_aerospike::proto::v1::*;
 use feast_aerospike_testserver::{ServerConfig, TestServer};
-use common::ffi::*;
 use prost::Message;
 
 const VIEW: &str = "faults";
