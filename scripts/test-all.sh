@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-parts=(rust testserver core ffi go java install feast-go compare)
+parts=(rust testserver core ffi faults go java install feast-go compare)
 if [ "$#" -gt 0 ]; then parts=("$@"); fi
 
 for part in "${parts[@]}"; do

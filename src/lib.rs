@@ -14,6 +14,7 @@
 
 #![deny(unsafe_code)]
 
+mod classify;
 pub mod codec;
 mod config;
 pub mod entity_key;
@@ -21,6 +22,7 @@ mod error;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod layout;
+mod limits;
 pub mod proto;
 pub mod runtime;
 mod store;

@@ -41,7 +41,7 @@ pub fn decode_value(stored: AsValue, value_type: i32) -> R<Value> {
     match ty {
         Vt::Invalid => infer_value(stored),
         Vt::Null => unset(),
-        Vt::Bytes => scalar(stored, |v| match v {
+        Vt::Bytes | Vt::PdfBytes | Vt::ImageBytes => scalar(stored, |v| match v {
             AsValue::Blob(b) => Ok(Val::BytesVal(b)),
             AsValue::String(s) => Ok(Val::BytesVal(s.into_bytes())),
             other => Err(mismatch(&other, "BYTES")),
@@ -363,6 +363,8 @@ pub(super) fn to_map(v: AsValue, ty: &str) -> R<Map> {
 fn map_member(v: AsValue) -> R<Value> {
     match v {
         AsValue::Nil => unset(),
+        // NaN is null to Feast inside a map too (`pd.isnull` on the member).
+        AsValue::Float(f) if f64::from(&f).is_nan() => unset(),
         m @ (AsValue::OrderedMap(_)
         | AsValue::SortedMap(_)
         | AsValue::HashMap(_)
@@ -399,7 +401,7 @@ fn to_map_list(v: AsValue, ty: &str) -> R<MapList> {
 fn json_text(v: AsValue) -> R<String> {
     match v {
         AsValue::String(s) => {
-            if serde_json::from_str::<serde_json::Value>(&s).is_ok() {
+            if pyjson::loads(&s).is_ok() {
                 Ok(s)
             } else {
                 pyjson::dumps(&AsValue::String(s))

@@ -2,6 +2,7 @@
 
 use aerospike::{IndexMap, Value as AsValue};
 
+use super::pyjson;
 use crate::proto::v1::{map_key, value::Val, Map, Value};
 
 /// Encode one feature value. The error names what could not be stored; the
@@ -66,7 +67,7 @@ pub fn encode_value(value: &Value) -> Result<AsValue, String> {
             AsValue::List(r.val.iter().map(encode_value).collect::<Result<_, _>>()?)
         }
         Val::ScalarMapVal(m) => {
-            let mut out = IndexMap::with_capacity(m.val.len());
+            let mut out: IndexMap<AsValue, AsValue> = IndexMap::with_capacity(m.val.len());
             for entry in &m.val {
                 let key = match entry.key.as_ref().and_then(|k| k.key.as_ref()) {
                     Some(map_key::Key::Int32Key(x)) => AsValue::Int(i64::from(*x)),
@@ -92,7 +93,10 @@ pub fn encode_value(value: &Value) -> Result<AsValue, String> {
                 };
                 out.insert(key, value);
             }
-            AsValue::OrderedMap(out)
+            // Stored key-sorted, as Python's client stores a dict.
+            let mut entries: Vec<(AsValue, AsValue)> = out.into_iter().collect();
+            pyjson::sort_entries(&mut entries);
+            AsValue::OrderedMap(entries.into_iter().collect())
         }
         // Stored as [epoch seconds, zone]: Python's client cannot write a
         // datetime and its reader cannot read one back either.
@@ -138,39 +142,12 @@ pub(crate) fn encode_map(m: &Map) -> Result<AsValue, String> {
     Ok(AsValue::OrderedMap(out))
 }
 
-/// Python stores `json.loads(text)`, or the text itself when it does not parse.
+/// Python stores `json.loads(text)`, or the text itself when it does not
+/// parse; integers too big for Aerospike keep their exact digits as text.
 fn encode_json_text(text: &str) -> Result<AsValue, String> {
-    match serde_json::from_str::<serde_json::Value>(text) {
-        Ok(v) => json_to_native(&v),
-        Err(_) => Ok(AsValue::String(text.to_string())),
-    }
-}
-
-fn json_to_native(v: &serde_json::Value) -> Result<AsValue, String> {
-    Ok(match v {
-        serde_json::Value::Null => AsValue::Nil,
-        serde_json::Value::Bool(b) => AsValue::Bool(*b),
-        serde_json::Value::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                AsValue::Int(i)
-            } else if n.is_u64() {
-                return Err(format!(
-                    "json_val integer {n} does not fit a signed 64-bit integer"
-                ));
-            } else {
-                AsValue::from(n.as_f64().unwrap_or(f64::NAN))
-            }
-        }
-        serde_json::Value::String(s) => AsValue::String(s.clone()),
-        serde_json::Value::Array(a) => {
-            AsValue::List(a.iter().map(json_to_native).collect::<Result<_, _>>()?)
-        }
-        serde_json::Value::Object(o) => {
-            let mut out = IndexMap::with_capacity(o.len());
-            for (k, v) in o {
-                out.insert(AsValue::String(k.clone()), json_to_native(v)?);
-            }
-            AsValue::OrderedMap(out)
-        }
+    Ok(match pyjson::loads(text) {
+        Ok(pyjson::Loaded::Native(v)) => v,
+        Ok(pyjson::Loaded::Text(t)) => AsValue::String(t),
+        Err(_) => AsValue::String(text.to_string()),
     })
 }

@@ -73,6 +73,28 @@ async fn on_runtime<T: Send + 'static>(
         .map_err(|e| Error::new(ErrorKind::Internal, format!("{what}: task failed: {e}")))
 }
 
+/// [`on_runtime`], giving up with a timeout when `budget` runs out: a call
+/// never outlives its deadline, whatever the client's own timeouts do.
+async fn within<T: Send + 'static>(
+    budget: Option<Duration>,
+    what: &str,
+    task: impl Future<Output = T> + Send + 'static,
+) -> Result<T> {
+    on_runtime(what, async move {
+        match budget {
+            Some(b) => tokio::time::timeout(b, task).await.ok(),
+            None => Some(task.await),
+        }
+    })
+    .await?
+    .ok_or_else(|| {
+        Error::new(
+            ErrorKind::Timeout,
+            format!("{what}: the request deadline expired"),
+        )
+    })
+}
+
 impl OnlineStore {
     /// Connect to the cluster named by `config`. Fails with
     /// [`ErrorKind::Connection`] naming the seed hosts when none answers.

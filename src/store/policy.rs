@@ -3,9 +3,10 @@
 
 use std::time::{Duration, Instant};
 
-use aerospike::{BatchPolicy, ClientPolicy, ResultCode};
+use aerospike::{BatchPolicy, ClientPolicy};
 
 use super::OnlineStore;
+use crate::classify::classify_error;
 use crate::config::{AuthMode, StoreConfig};
 use crate::error::{Error, ErrorKind, Result};
 
@@ -46,31 +47,55 @@ pub(super) fn batch_policy(
             policy.base_policy.socket_timeout = policy.base_policy.total_timeout;
         }
     }
+    policy.base_policy.sleep_between_retries = retry_spacing_ms(
+        policy.base_policy.total_timeout,
+        policy.base_policy.max_retries,
+    );
     Ok(policy)
+}
+
+/// The sleep between retries: the attempts spread over the call's budget,
+/// so a connection blip shorter than the budget is ridden out instead of
+/// the retries failing back to back within milliseconds (an open
+/// error-rate breaker answers at once). Capped at 1 s.
+fn retry_spacing_ms(total_timeout_ms: u32, max_retries: usize) -> u32 {
+    if max_retries == 0 || total_timeout_ms == 0 {
+        return 0;
+    }
+    (total_timeout_ms / (max_retries as u32).saturating_add(1)).min(1000)
+}
+
+/// Time left before `deadline` (`None`: no deadline); an expired deadline
+/// is a timeout.
+pub(super) fn time_left(deadline: Option<Instant>) -> Result<Option<Duration>> {
+    match deadline.map(|d| d.saturating_duration_since(Instant::now())) {
+        Some(left) if left.is_zero() => Err(Error::new(
+            ErrorKind::Timeout,
+            "the request deadline expired",
+        )),
+        left => Ok(left),
+    }
+}
+
+/// `ms`, lowered to fit the time left (at least 1 ms).
+pub(super) fn capped_ms(ms: u32, left: Option<Duration>) -> u32 {
+    match left {
+        None => ms,
+        Some(left) => ms.min(left.as_millis().clamp(1, u128::from(u32::MAX)) as u32),
+    }
 }
 
 pub(super) fn deadline(timeout_ms: u32) -> Option<Instant> {
     (timeout_ms > 0).then(|| Instant::now() + Duration::from_millis(u64::from(timeout_ms)))
 }
 
-pub(super) fn error_kind(e: &aerospike::Error) -> ErrorKind {
-    use aerospike::ErrorKind as K;
-    match e.kind() {
-        K::Timeout => ErrorKind::Timeout,
-        K::Server { rc, .. } if *rc == ResultCode::Timeout => ErrorKind::Timeout,
-        K::Server { .. } => ErrorKind::Server,
-        K::Connection
-        | K::ConnectionPoolEmpty
-        | K::NoMoreConnections
-        | K::MaxErrorRate
-        | K::InvalidNode => ErrorKind::Connection,
-        K::InvalidArgument | K::InvalidNamespace => ErrorKind::InvalidArgument,
-        _ => ErrorKind::Internal,
-    }
-}
-
 pub(super) fn convert_error(e: &aerospike::Error) -> Error {
-    let err = Error::new(error_kind(e), e.to_string());
+    use aerospike::ErrorKind as K;
+    let kind = match e.kind() {
+        K::InvalidArgument | K::InvalidNamespace => ErrorKind::InvalidArgument,
+        _ => classify_error(e, false).kind,
+    };
+    let err = Error::new(kind, e.to_string());
     match e.server_result_code() {
         Some(rc) => err.with_result_code(i32::from(u8::from(rc))),
         None => err,

@@ -7,8 +7,9 @@ use std::time::Instant;
 use aerospike::{BatchOperation, Key, ResultCode};
 
 use super::plan::{place_record, ViewPlan};
-use super::policy::{deadline, error_kind};
+use super::policy::deadline;
 use super::OnlineStore;
+use crate::classify::{classify_error, Class};
 use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Location, ViewOp};
@@ -53,6 +54,7 @@ impl OnlineStore {
             return Ok(self.read_with_crate(request).await?.encode_to_vec());
         };
         self.check_open("read")?;
+        crate::limits::check_read(request)?;
         let keys = self.serialize_keys(request)?;
         let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
         direct.read(request, &keys, policy)
@@ -72,6 +74,7 @@ impl OnlineStore {
 
     async fn read_with_crate(&self, request: &ReadRequest) -> Result<ReadResponse> {
         self.check_open("read")?;
+        crate::limits::check_read(request)?;
         let deadline = deadline(request.timeout_ms);
         let keys = self.serialize_keys(request)?;
         let mut plans: Vec<ViewPlan<'_>> = Vec::with_capacity(request.views.len());
@@ -193,31 +196,28 @@ impl OnlineStore {
                         retry.push(entity);
                     }
                 }
-                Some(rc) => {
-                    let detail = op.error().map(ToString::to_string).unwrap_or_default();
-                    let code = i32::from(u8::from(rc));
-                    let kind = if rc == ResultCode::Timeout {
-                        ErrorKind::Timeout
-                    } else {
-                        ErrorKind::Server
+                rc => {
+                    let cause = op.error().or(call.as_ref().err());
+                    let class = match cause {
+                        Some(e) => classify_error(e, false),
+                        None => Class {
+                            kind: ErrorKind::Internal,
+                            result_code: rc.map_or(-1, |rc| i32::from(u8::from(rc))),
+                            in_doubt: false,
+                        },
                     };
-                    return Err(Error::new(
-                        kind,
-                        format!("{}: entity {entity}: {detail}", views_ctx()),
-                    )
-                    .with_result_code(code));
-                }
-                None => {
-                    let cause = op
-                        .error()
-                        .or(call.as_ref().err())
+                    let detail = cause
                         .map(ToString::to_string)
                         .unwrap_or_else(|| "no answer".into());
-                    let kind = call.as_ref().err().map_or(ErrorKind::Internal, error_kind);
-                    return Err(Error::new(
-                        kind,
-                        format!("{}: entity {entity} unanswered: {cause}", views_ctx()),
-                    ));
+                    let err = Error::new(
+                        class.kind,
+                        format!("{}: entity {entity}: {detail}", views_ctx()),
+                    );
+                    return Err(if class.result_code >= 0 {
+                        err.with_result_code(class.result_code)
+                    } else {
+                        err
+                    });
                 }
             }
         }

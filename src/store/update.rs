@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use aerospike::{AdminPolicy, Bins, Expiration, Statement, WritePolicy};
 
-use super::policy::{convert_error, deadline};
-use super::{on_runtime, OnlineStore};
+use super::policy::{capped_ms, convert_error, deadline, time_left};
+use super::{within, OnlineStore};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Location};
 use crate::proto::v1::*;
@@ -46,19 +46,21 @@ impl OnlineStore {
                 expiration: Expiration::DontUpdate,
                 ..WritePolicy::default()
             };
-            policy.base_policy.total_timeout = self.config().write_timeout_ms;
+            let ctx = format!("update {loc} (removing {})", names.join(", "));
+            let budget = time_left(deadline).map_err(|e| e.context(&ctx))?;
+            policy.base_policy.total_timeout = capped_ms(self.config().write_timeout_ms, budget);
             if let Some(s) = self.config().socket_timeout_ms {
-                policy.base_policy.socket_timeout = s;
+                policy.base_policy.socket_timeout = s.min(policy.base_policy.total_timeout);
             }
             let client = self.client.clone();
             let wait = request.wait;
-            let wait_for = deadline
-                .map(|d| d.saturating_duration_since(Instant::now()))
-                .unwrap_or(Duration::from_secs(300));
-            let ctx = format!("update {loc} (removing {})", names.join(", "));
-            let (task_id, progress) = on_runtime(&ctx, async move {
+            let (task_id, progress) = within(budget, &ctx, async move {
                 let task = client.query_operate(&policy, statement).await?;
                 let progress = if wait {
+                    // The wait gets what the start of the job left over.
+                    let wait_for = deadline
+                        .map(|d| d.saturating_duration_since(Instant::now()))
+                        .unwrap_or(Duration::from_secs(300));
                     Some(
                         task.wait_for_progress(Some(wait_for), Duration::from_millis(50))
                             .await?,
@@ -105,21 +107,25 @@ impl OnlineStore {
             }
             pairs.insert(self.layout.location_for(&v.name));
         }
-        let timeout = match request.timeout_ms {
+        // One deadline for the whole call, not one timeout per set.
+        let deadline = deadline(match request.timeout_ms {
             0 => self.config().write_timeout_ms.max(1000),
             t => t,
-        };
+        });
         let mut response = TeardownResponse::default();
         for loc in pairs {
+            let ctx = format!("teardown: truncate {loc}");
+            let budget = time_left(deadline).map_err(|e| e.context(&ctx))?;
+            let timeout = capped_ms(u32::MAX, budget);
             let client = self.client.clone();
             let (ns, set) = (loc.namespace.clone(), loc.set_name.clone());
-            on_runtime("teardown", async move {
+            within(budget, &ctx, async move {
                 client
                     .truncate(&AdminPolicy { timeout }, &ns, &set, 0)
                     .await
             })
             .await?
-            .map_err(|e| convert_error(&e).context(format!("teardown: truncate {loc}")))?;
+            .map_err(|e| convert_error(&e).context(&ctx))?;
             response.truncated.push(SetRef {
                 namespace: loc.namespace,
                 set_name: loc.set_name,

@@ -5,8 +5,9 @@ use std::sync::Arc;
 
 use aerospike::{BatchOperation, Key, ResultCode};
 
-use super::policy::{deadline, error_kind};
+use super::policy::deadline;
 use super::OnlineStore;
+use crate::classify::{classify, classify_error, Failure};
 use crate::codec::{encode_row_features, timestamp_to_ms};
 use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
@@ -54,6 +55,7 @@ impl OnlineStore {
         options: &WriteOptions,
     ) -> Result<WriteBatchResponse> {
         self.check_open("write_batch")?;
+        crate::limits::check_write(request)?;
         let view = request
             .feature_view
             .as_ref()
@@ -154,17 +156,18 @@ impl OnlineStore {
             if !pending.ops.is_empty() {
                 match self.batch_policy(deadline, "write_batch") {
                     Err(e) => {
+                        let class = classify(Failure::ExpiredBeforeSend, true);
                         for &index in &pending.rows {
                             response.failures.push(RowFailure {
                                 row_index: index,
-                                result_code: -1,
+                                result_code: class.result_code,
                                 message: format!(
                                     "write_batch {} {loc}: row {index} not sent: {}",
                                     view.name,
                                     e.message()
                                 ),
-                                in_doubt: false,
-                                status: e.kind().status(),
+                                in_doubt: class.in_doubt,
+                                status: class.kind.status(),
                             });
                         }
                     }
@@ -241,30 +244,29 @@ fn collect_write_results(
     response: &mut WriteBatchResponse,
 ) {
     for (op, &index) in ops.iter().zip(rows) {
-        match op.result_code() {
-            Some(ResultCode::Ok) => response.rows_written += 1,
-            rc => {
-                let error = op.error().or(call_error.as_ref());
-                let kind = match (rc, error) {
-                    (Some(ResultCode::Timeout), _) => ErrorKind::Timeout,
-                    (Some(_), _) => ErrorKind::Server,
-                    (None, Some(e)) => error_kind(e),
-                    (None, None) => ErrorKind::Internal,
-                };
-                let cause = error
-                    .map(ToString::to_string)
-                    .unwrap_or_else(|| "the server did not answer".into());
-                // Unanswered rows of a failed call may have been applied.
-                let in_doubt = op.in_doubt()
-                    || (rc.is_none() && call_error.as_ref().is_none_or(aerospike::Error::in_doubt));
-                response.failures.push(RowFailure {
-                    row_index: index,
-                    result_code: rc.map_or(-1, |rc| i32::from(u8::from(rc))),
-                    message: format!("write_batch {view} {loc}: row {index}: {cause}"),
-                    in_doubt,
-                    status: kind.status(),
-                });
-            }
+        if op.result_code() == Some(ResultCode::Ok) {
+            response.rows_written += 1;
+            continue;
         }
+        let cause = op.error().or(call_error.as_ref());
+        let class = match cause {
+            Some(e) => {
+                let mut class = classify_error(e, true);
+                class.in_doubt |= op.in_doubt();
+                class
+            }
+            // No answer and no error: nothing proves it was not applied.
+            None => classify(Failure::ConnectionLost, true),
+        };
+        let cause = cause
+            .map(ToString::to_string)
+            .unwrap_or_else(|| "the server did not answer".into());
+        response.failures.push(RowFailure {
+            row_index: index,
+            result_code: class.result_code,
+            message: format!("write_batch {view} {loc}: row {index}: {cause}"),
+            in_doubt: class.in_doubt,
+            status: class.kind.status(),
+        });
     }
 }

@@ -11,12 +11,12 @@ use super::msgpack;
 use super::values::encode_into;
 use crate::codec::timestamp_to_ms;
 use crate::entity_key::{digest, serialize_entity_key_into};
+use crate::classify::{classify, Failure};
 use crate::error::ErrorKind;
 use crate::layout::{Location, CREATED_TS_BIN, EVENT_TS_BIN, FEATURES_BIN};
 use crate::proto::v1::{RowFailure, WriteBatchResponse, WriteRow};
 
 const RC_OK: u8 = 0;
-const RC_TIMEOUT: u8 = 9;
 
 /// One chunk of rows of one view, encoded and ready to send.
 pub struct WriteChunk<'a> {
@@ -93,22 +93,21 @@ pub fn write_chunk(
         Ok(unanswered) => {
             for u in unanswered {
                 let index = batch.rows[u.row].index;
-                let in_doubt = match u.result_code {
-                    Some(rc) => rc == RC_TIMEOUT,
-                    None => u.sent,
+                let failure = match u.result_code {
+                    Some(rc) => Failure::Answered(i32::from(rc)),
+                    None if !u.sent && u.error.timeout => Failure::ExpiredBeforeSend,
+                    None if !u.sent => Failure::NotSent,
+                    None if u.error.timeout => Failure::TimedOut,
+                    None => Failure::ConnectionLost,
                 };
-                let kind = match u.result_code {
-                    Some(RC_TIMEOUT) => ErrorKind::Timeout,
-                    Some(_) => ErrorKind::Server,
-                    None if u.error.timeout => ErrorKind::Timeout,
-                    None => ErrorKind::Connection,
-                };
+                let class = classify(failure, true);
                 batch.failures.push(RowFailure {
                     row_index: index,
+                    // Never answered: no code from the server.
                     result_code: u.result_code.map_or(-1, i32::from),
                     message: format!("{ctx}: row {index}: {}", u.error.message),
-                    in_doubt,
-                    status: kind.status(),
+                    in_doubt: class.in_doubt,
+                    status: class.kind.status(),
                 });
             }
         }
@@ -212,6 +211,7 @@ impl BatchOp for WriteBatch<'_> {
             return Ok(());
         }
         let index = self.rows[r].index;
+        let class = classify(Failure::Answered(i32::from(result_code)), true);
         self.failures.push(RowFailure {
             row_index: index,
             result_code: i32::from(result_code),
@@ -219,15 +219,10 @@ impl BatchOp for WriteBatch<'_> {
                 "write_batch {} {}: row {index}: server result code {result_code}",
                 self.chunk.view, self.chunk.loc
             ),
-            // A server timeout can follow an applied write; so can any
-            // answer to a resend of a row an earlier attempt may have applied.
-            in_doubt: result_code == RC_TIMEOUT || resent,
-            status: if result_code == RC_TIMEOUT {
-                ErrorKind::Timeout
-            } else {
-                ErrorKind::Server
-            }
-            .status(),
+            // An answer to a resend of a row an earlier attempt may have
+            // applied is in doubt whatever the code.
+            in_doubt: class.in_doubt || resent,
+            status: class.kind.status(),
         });
         Ok(())
     }

@@ -539,6 +539,7 @@ impl TestCluster {
             &config.server.namespaces,
             config.server.default_ttl_secs,
         ));
+        store.set_max_record_size(config.server.max_record_size);
         let tls = match &config.tls {
             None => None,
             Some(tc) => Some((tc.clone(), crate::tls::acceptor(tc)?)),

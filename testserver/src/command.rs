@@ -18,6 +18,7 @@ pub const RC_GENERATION: u8 = 3;
 pub const RC_PARAMETER: u8 = 4;
 pub const RC_KEY_EXISTS: u8 = 5;
 pub const RC_BIN_TYPE: u8 = 12;
+pub const RC_RECORD_TOO_BIG: u8 = 13;
 pub const RC_UNSUPPORTED: u8 = 16;
 pub const RC_INVALID_NAMESPACE: u8 = 20;
 pub const RC_BIN_NAME: u8 = 21;
@@ -357,18 +358,15 @@ fn execute_write(ctx: &Context<'_>, ns: &Namespace, cmd: &RecordCmd, digest: &Di
                     cmd.set.as_deref().unwrap_or("")
                 ));
             }
-            let (generation, void_time) = existing
-                .map(|r| (r.generation, r.void_time))
-                .unwrap_or((0, 0));
-            return RowResult {
-                rc,
-                generation,
-                void_time,
-                ops: Vec::new(),
-            };
+            return refused(rc, existing);
         }
     };
     if rec.bins.is_empty() {
+        // Nothing to delete: write.c answers "not found" for an all-nil put
+        // on a record that does not exist.
+        if existing.is_none() {
+            return RowResult::err(RC_KEY_NOT_FOUND);
+        }
         // A record left without bins is deleted.
         recs.remove(digest);
         return RowResult {
@@ -377,6 +375,17 @@ fn execute_write(ctx: &Context<'_>, ns: &Namespace, cmd: &RecordCmd, digest: &Di
             void_time: 0,
             ops: results,
         };
+    }
+    let limit = ns
+        .max_record_size
+        .load(std::sync::atomic::Ordering::Relaxed) as usize;
+    if rec.flat_size() > limit {
+        // drv_mem.c refuses the write before anything is stored.
+        log(format!(
+            "{}: record too big for {} (max-record-size {limit}); answering 13",
+            ctx.peer, cmd.namespace
+        ));
+        return refused(RC_RECORD_TOO_BIG, existing);
     }
     let was_new = existing.is_none();
     rec.generation = next_generation(rec.generation);
@@ -396,6 +405,20 @@ fn execute_write(ctx: &Context<'_>, ns: &Namespace, cmd: &RecordCmd, digest: &Di
     };
     recs.insert(*digest, rec);
     out
+}
+
+/// A refused write: the record (if any) is left as it was and its metadata
+/// answered.
+fn refused(rc: u8, existing: Option<&Record>) -> RowResult {
+    let (generation, void_time) = existing
+        .map(|r| (r.generation, r.void_time))
+        .unwrap_or((0, 0));
+    RowResult {
+        rc,
+        generation,
+        void_time,
+        ops: Vec::new(),
+    }
 }
 
 fn next_generation(g: u32) -> u32 {

@@ -129,6 +129,7 @@ fn answer(ctx: &InfoContext<'_>, name: &str) -> String {
         "truncate" => truncate(ctx, args, false),
         "truncate-namespace" => truncate(ctx, args, true),
         "query-show" => query_show(ctx, args),
+        "set-config" => set_config(ctx, args),
         _ if cmd.starts_with("testserver-") && ctx.control.is_some() => control(ctx, cmd, args),
         _ if name.starts_with("sets") => sets(ctx, name),
         _ if name.starts_with("namespace/") => namespace_stats(ctx, &name["namespace/".len()..]),
@@ -246,10 +247,35 @@ fn namespace_stats(ctx: &InfoContext<'_>, ns: &str) -> String {
         Some(n) => {
             let objects = n.records.read().map(|r| r.len()).unwrap_or(0);
             format!(
-                "ns_cluster_size=1;effective_replication_factor=1;objects={objects};tombstones=0;replication-factor=1;default-ttl={};storage-engine=memory",
-                n.default_ttl
+                "ns_cluster_size=1;effective_replication_factor=1;objects={objects};tombstones=0;replication-factor=1;default-ttl={};max-record-size={};storage-engine=memory",
+                n.default_ttl,
+                n.max_record_size.load(std::sync::atomic::Ordering::Relaxed)
             )
         }
+    }
+}
+
+/// `set-config:context=namespace;id=NS;max-record-size=N`, the one setting
+/// the test server follows; others answer an error rather than `ok`, so a
+/// test never believes a setting took effect that did not.
+fn set_config(ctx: &InfoContext<'_>, args: &str) -> String {
+    use crate::store::{MAX_MAX_RECORD_SIZE, MIN_MAX_RECORD_SIZE};
+    let p = params(args);
+    let get = |k: &str| p.iter().find(|(a, _)| *a == k).map(|(_, v)| *v);
+    if get("context") != Some("namespace") {
+        return "ERROR:4:only context=namespace is supported by this test server".to_string();
+    }
+    let Some(ns) = get("id").and_then(|id| ctx.store.namespace(id)) else {
+        return "ERROR:20:unknown namespace".to_string();
+    };
+    match get("max-record-size").map(str::parse::<u32>) {
+        Some(Ok(v)) if (MIN_MAX_RECORD_SIZE..=MAX_MAX_RECORD_SIZE).contains(&v) => {
+            ns.max_record_size
+                .store(v, std::sync::atomic::Ordering::Relaxed);
+            "ok".to_string()
+        }
+        Some(_) => "ERROR:4:max-record-size must be between 64 (bytes) and 8M".to_string(),
+        None => "ERROR:4:only max-record-size is supported by this test server".to_string(),
     }
 }
 

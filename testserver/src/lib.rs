@@ -66,6 +66,10 @@ pub struct ServerConfig {
     /// Aerospike security (EE): users, LOGIN, session tokens. `None` =
     /// security disabled, as CE (LOGIN answers 52).
     pub auth: Option<AuthConfig>,
+    /// Every namespace's `max-record-size` at start (bytes; the server's
+    /// default is 1 MiB). `set-config:context=namespace;id=NS;max-record-size=N`
+    /// changes one namespace at run time, as on the real server.
+    pub max_record_size: u32,
 }
 
 impl Default for ServerConfig {
@@ -81,6 +85,7 @@ impl Default for ServerConfig {
             max_connections: 4096,
             control_commands: false,
             auth: None,
+            max_record_size: store::DEFAULT_MAX_RECORD_SIZE,
         }
     }
 }
@@ -149,6 +154,13 @@ pub(crate) fn validate(config: &ServerConfig) -> io::Result<()> {
             "at least one non-empty namespace name is required",
         ));
     }
+    if !(store::MIN_MAX_RECORD_SIZE..=store::MAX_MAX_RECORD_SIZE).contains(&config.max_record_size)
+    {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "max-record-size must be between 64 bytes and 8 MiB",
+        ));
+    }
     Ok(())
 }
 
@@ -173,6 +185,7 @@ impl TestServer {
             &config.namespaces,
             config.default_ttl_secs,
         ));
+        store.set_max_record_size(config.max_record_size);
         let shared = Arc::new(server::Shared::new(&config, store, None)?);
         let mut server = TestServer {
             shared,

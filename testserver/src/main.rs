@@ -1,5 +1,5 @@
 //! Standalone test server: `feast-aerospike-testserver --listen 127.0.0.1:PORT
-//! [--namespace NAME ...] [--default-ttl SECS] [--control]` (`--control`
+//! [--namespace NAME ...] [--default-ttl SECS] [--max-record-size BYTES] [--control]` (`--control`
 //! serves the `testserver-*` fault-injection info commands). The first stdout line is
 //! `feast-aerospike-testserver listening on ADDR`; it runs until SIGTERM or
 //! SIGINT and then exits cleanly.
@@ -24,7 +24,7 @@ use feast_aerospike_testserver::{
     AuthConfig, ClusterConfig, ServerConfig, TestCluster, TestServer, TlsConfig,
 };
 
-const USAGE: &str = "usage: feast-aerospike-testserver [--listen 127.0.0.1:PORT] [--namespace NAME ...] [--default-ttl SECS] [--cluster-name NAME] [--control]\n\
+const USAGE: &str = "usage: feast-aerospike-testserver [--listen 127.0.0.1:PORT] [--namespace NAME ...] [--default-ttl SECS] [--cluster-name NAME] [--max-record-size BYTES] [--control]\n\
        [--nodes N] [--replication-factor R] [--user NAME:PASSWORD ...] [--session-ttl SECS]\n\
        [--tls-cert FILE --tls-key FILE --tls-name NAME [--tls-client-ca FILE] [--tls-port P]]\n\
    or: feast-aerospike-testserver gen-certs DIR [NAME]\n\
@@ -60,6 +60,12 @@ fn parse_args() -> Result<Args, String> {
                 cfg.default_ttl_secs = v.parse().map_err(|e| format!("--default-ttl {v}: {e}"))?;
             }
             "--cluster-name" => cfg.cluster_name = value("--cluster-name")?,
+            "--max-record-size" => {
+                let v = value("--max-record-size")?;
+                cfg.max_record_size = v
+                    .parse()
+                    .map_err(|e| format!("--max-record-size {v}: {e}"))?;
+            }
             "--control" => cfg.control_commands = true,
             "--nodes" => {
                 let v = value("--nodes")?;

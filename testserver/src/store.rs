@@ -4,7 +4,7 @@
 //! are treated as absent on every access and removed when touched.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -26,6 +26,17 @@ pub const PARTICLE_LIST: u8 = 20;
 pub const PARTICLE_GEOJSON: u8 = 23;
 
 pub type Digest = [u8; 20];
+
+/// The server's default `max-record-size` (namespace.c) and the bounds
+/// `set-config` accepts (cfg_info.c: 64 bytes to the 8 MiB write block).
+pub const DEFAULT_MAX_RECORD_SIZE: u32 = 1024 * 1024;
+pub const MIN_MAX_RECORD_SIZE: u32 = 64;
+pub const MAX_MAX_RECORD_SIZE: u32 = 8 * 1024 * 1024;
+
+/// Fixed per-record bytes counted against `max-record-size`, standing in
+/// for the server's flat-record header and end mark (flat.c); an
+/// approximation, close enough that a record near the limit behaves alike.
+const FLAT_RECORD_OVERHEAD: usize = 64;
 
 /// A bin value as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,6 +105,17 @@ impl Particle {
         }
     }
 
+    /// Bytes of the particle in a stored record: 8 for numbers, the payload
+    /// plus a 4-byte length for the rest.
+    pub fn flat_size(&self) -> usize {
+        match self {
+            Particle::Int(_) | Particle::Float(_) => 8,
+            Particle::Bool(_) => 1,
+            Particle::Bytes(_, b) => 4 + b.len(),
+            Particle::Map(_) | Particle::List(_) => 4 + self.to_wire().len(),
+        }
+    }
+
     /// A CDT result value as a bin particle (what an op result carries).
     pub fn from_value(v: Value) -> Option<Particle> {
         Some(match v {
@@ -151,6 +173,18 @@ impl Record {
             void_time: 0,
             last_update_ns: 0,
         }
+    }
+
+    /// The record's stored size as the server's `as_flat_record_size`
+    /// counts it: header, then per bin its name, a type byte and the
+    /// particle's flat bytes.
+    pub fn flat_size(&self) -> usize {
+        FLAT_RECORD_OVERHEAD
+            + self
+                .bins
+                .iter()
+                .map(|(name, p)| 1 + name.len() + 1 + p.flat_size())
+                .sum::<usize>()
     }
 
     pub fn bin(&self, name: &str) -> Option<&Particle> {
@@ -227,6 +261,9 @@ impl Clock {
 pub struct Namespace {
     pub name: String,
     pub default_ttl: u32,
+    /// Largest record a write may leave, as the server's `max-record-size`
+    /// (namespace.c: 1 MiB by default; set-config accepts 64 B to 8 MiB).
+    pub max_record_size: AtomicU32,
     pub records: RwLock<HashMap<Digest, Record>>,
     /// set name -> truncate cut-off (ns since Unix epoch).
     pub truncate_lut: Mutex<HashMap<String, u64>>,
@@ -237,6 +274,7 @@ impl Namespace {
         Namespace {
             name: name.to_string(),
             default_ttl,
+            max_record_size: AtomicU32::new(DEFAULT_MAX_RECORD_SIZE),
             records: RwLock::new(HashMap::new()),
             truncate_lut: Mutex::new(HashMap::new()),
         }
@@ -338,6 +376,14 @@ impl Store {
                 .collect(),
             jobs: Mutex::new(Vec::new()),
             clock: Clock::default(),
+        }
+    }
+
+    /// Sets every namespace's `max-record-size` (bytes), as at server start.
+    pub fn set_max_record_size(&self, bytes: u32) {
+        for ns in &self.namespaces {
+            ns.max_record_size
+                .store(bytes, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

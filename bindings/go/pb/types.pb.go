@@ -103,23 +103,27 @@ const (
 	ValueType_FLOAT_SET           ValueType_Enum = 27
 	ValueType_BOOL_SET            ValueType_Enum = 28
 	ValueType_UNIX_TIMESTAMP_SET  ValueType_Enum = 29
-	ValueType_JSON                ValueType_Enum = 32
-	ValueType_JSON_LIST           ValueType_Enum = 33
-	ValueType_STRUCT              ValueType_Enum = 34
-	ValueType_STRUCT_LIST         ValueType_Enum = 35
-	ValueType_UUID                ValueType_Enum = 36
-	ValueType_TIME_UUID           ValueType_Enum = 37
-	ValueType_UUID_LIST           ValueType_Enum = 38
-	ValueType_TIME_UUID_LIST      ValueType_Enum = 39
-	ValueType_UUID_SET            ValueType_Enum = 40
-	ValueType_TIME_UUID_SET       ValueType_Enum = 41
-	ValueType_VALUE_LIST          ValueType_Enum = 42
-	ValueType_VALUE_SET           ValueType_Enum = 43
-	ValueType_DECIMAL             ValueType_Enum = 44
-	ValueType_DECIMAL_LIST        ValueType_Enum = 45
-	ValueType_DECIMAL_SET         ValueType_Enum = 46
-	ValueType_SCALAR_MAP          ValueType_Enum = 47
-	ValueType_ZONED_TIMESTAMP     ValueType_Enum = 48
+	// Feast's Python ValueType has these two (bytes_val values, stored as
+	// BYTES); Feast's own proto enum lacks them.
+	ValueType_PDF_BYTES       ValueType_Enum = 30
+	ValueType_IMAGE_BYTES     ValueType_Enum = 31
+	ValueType_JSON            ValueType_Enum = 32
+	ValueType_JSON_LIST       ValueType_Enum = 33
+	ValueType_STRUCT          ValueType_Enum = 34
+	ValueType_STRUCT_LIST     ValueType_Enum = 35
+	ValueType_UUID            ValueType_Enum = 36
+	ValueType_TIME_UUID       ValueType_Enum = 37
+	ValueType_UUID_LIST       ValueType_Enum = 38
+	ValueType_TIME_UUID_LIST  ValueType_Enum = 39
+	ValueType_UUID_SET        ValueType_Enum = 40
+	ValueType_TIME_UUID_SET   ValueType_Enum = 41
+	ValueType_VALUE_LIST      ValueType_Enum = 42
+	ValueType_VALUE_SET       ValueType_Enum = 43
+	ValueType_DECIMAL         ValueType_Enum = 44
+	ValueType_DECIMAL_LIST    ValueType_Enum = 45
+	ValueType_DECIMAL_SET     ValueType_Enum = 46
+	ValueType_SCALAR_MAP      ValueType_Enum = 47
+	ValueType_ZONED_TIMESTAMP ValueType_Enum = 48
 )
 
 // Enum value maps for ValueType_Enum.
@@ -153,6 +157,8 @@ var (
 		27: "FLOAT_SET",
 		28: "BOOL_SET",
 		29: "UNIX_TIMESTAMP_SET",
+		30: "PDF_BYTES",
+		31: "IMAGE_BYTES",
 		32: "JSON",
 		33: "JSON_LIST",
 		34: "STRUCT",
@@ -200,6 +206,8 @@ var (
 		"FLOAT_SET":           27,
 		"BOOL_SET":            28,
 		"UNIX_TIMESTAMP_SET":  29,
+		"PDF_BYTES":           30,
+		"IMAGE_BYTES":         31,
 		"JSON":                32,
 		"JSON_LIST":           33,
 		"STRUCT":              34,
@@ -2200,8 +2208,8 @@ var File_feast_aerospike_v1_types_proto protoreflect.FileDescriptor
 
 const file_feast_aerospike_v1_types_proto_rawDesc = "" +
 	"\n" +
-	"\x1efeast_aerospike/v1/types.proto\x12\x12feast_aerospike.v1\"\xb7\x05\n" +
-	"\tValueType\"\xa9\x05\n" +
+	"\x1efeast_aerospike/v1/types.proto\x12\x12feast_aerospike.v1\"\xd7\x05\n" +
+	"\tValueType\"\xc9\x05\n" +
 	"\x04Enum\x12\v\n" +
 	"\aINVALID\x10\x00\x12\t\n" +
 	"\x05BYTES\x10\x01\x12\n" +
@@ -2238,7 +2246,9 @@ const file_feast_aerospike_v1_types_proto_rawDesc = "" +
 	"DOUBLE_SET\x10\x1a\x12\r\n" +
 	"\tFLOAT_SET\x10\x1b\x12\f\n" +
 	"\bBOOL_SET\x10\x1c\x12\x16\n" +
-	"\x12UNIX_TIMESTAMP_SET\x10\x1d\x12\b\n" +
+	"\x12UNIX_TIMESTAMP_SET\x10\x1d\x12\r\n" +
+	"\tPDF_BYTES\x10\x1e\x12\x0f\n" +
+	"\vIMAGE_BYTES\x10\x1f\x12\b\n" +
 	"\x04JSON\x10 \x12\r\n" +
 	"\tJSON_LIST\x10!\x12\n" +
 	"\n" +
