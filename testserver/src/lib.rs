@@ -12,6 +12,7 @@
 
 pub mod cdt;
 pub mod command;
+pub mod exp;
 pub mod fault;
 pub mod info;
 pub mod log;
