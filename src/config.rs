@@ -35,6 +35,7 @@ pub const VALID_KEYS: &[&str] = &[
     "socket_timeout_ms",
     "max_retries",
     "batch_max_records",
+    "event_time_safe_writes",
     "client_kwargs",
 ];
 
@@ -116,6 +117,9 @@ pub struct StoreConfig {
     pub socket_timeout_ms: Option<u32>,
     pub max_retries: u32,
     pub batch_max_records: usize,
+    /// Opt-in: a row is written only when no newer `event_ts` is stored for
+    /// its view (checked by the server, atomically per row).
+    pub event_time_safe_writes: bool,
 }
 
 impl fmt::Debug for StoreConfig {
@@ -143,6 +147,7 @@ impl fmt::Debug for StoreConfig {
             .field("socket_timeout_ms", &self.socket_timeout_ms)
             .field("max_retries", &self.max_retries)
             .field("batch_max_records", &self.batch_max_records)
+            .field("event_time_safe_writes", &self.event_time_safe_writes)
             .finish()
     }
 }
@@ -190,6 +195,7 @@ struct RawConfig {
     socket_timeout_ms: Option<i64>,
     max_retries: Option<i64>,
     batch_max_records: Option<i64>,
+    event_time_safe_writes: Option<bool>,
     client_kwargs: Option<serde_json::Map<String, serde_json::Value>>,
 }
 
@@ -399,6 +405,7 @@ impl StoreConfig {
             socket_timeout_ms,
             max_retries,
             batch_max_records,
+            event_time_safe_writes: raw.event_time_safe_writes.unwrap_or(false),
         })
     }
 
@@ -435,6 +442,7 @@ impl RawConfig {
             socket_timeout_ms: None,
             max_retries: None,
             batch_max_records: None,
+            event_time_safe_writes: None,
             client_kwargs: None,
         }
     }

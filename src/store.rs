@@ -22,7 +22,9 @@ use crate::codec::{decode_value, encode_value};
 use crate::config::{AuthMode, StoreConfig};
 use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
+use crate::event_time;
 use crate::layout::{self, Layout, Location, ViewOp};
+use crate::metrics::Metrics;
 use crate::proto::v1::*;
 use crate::runtime::runtime;
 
@@ -53,6 +55,7 @@ pub struct OnlineStore {
     map_policy: MapPolicy,
     batch_read_policy: BatchReadPolicy,
     batch_write_policy: BatchWritePolicy,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for OnlineStore {
@@ -110,12 +113,18 @@ impl OnlineStore {
             map_policy: layout::ordered_map_policy(),
             batch_read_policy: BatchReadPolicy::default(),
             batch_write_policy,
+            metrics: Metrics::default(),
         })
     }
 
     /// The configuration the store was opened with.
     pub fn config(&self) -> &StoreConfig {
         self.layout.config()
+    }
+
+    /// The store's live counters (see [`crate::metrics`]).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The record layout (namespace/set resolution).
@@ -165,8 +174,20 @@ impl OnlineStore {
 
     /// Write rows of one feature view, with a prewriting hook and/or progress
     /// reporting. Per-row failures are reported in the response, never
-    /// dropped: `rows_written + failures.len()` is the number of rows.
+    /// dropped: `rows_written + failures.len() + skipped_stale_rows.len()`
+    /// is the number of rows.
     pub async fn write_batch_with(
+        &self,
+        request: &WriteBatchRequest,
+        options: &WriteOptions,
+    ) -> Result<WriteBatchResponse> {
+        let rows = request.rows.len();
+        (self.metrics)
+            .write_batch(rows, self.write_batch_unmetered(request, options))
+            .await
+    }
+
+    async fn write_batch_unmetered(
         &self,
         request: &WriteBatchRequest,
         options: &WriteOptions,
@@ -265,6 +286,7 @@ impl OnlineStore {
             report(done);
         }
         response.failures.sort_by_key(|f| f.row_index);
+        response.skipped_stale_rows.sort_unstable();
         Ok(response)
     }
 
@@ -286,11 +308,12 @@ impl OnlineStore {
             .as_ref()
             .ok_or_else(|| "event_timestamp is required".to_string())?;
         let features = encode_row_features(row)?;
+        let event_ms = timestamp_to_ms(event_ts);
         let ops = layout::write_ops(
             &self.map_policy,
             view,
             features,
-            timestamp_to_ms(event_ts),
+            event_ms,
             row.created_timestamp.as_ref().map(timestamp_to_ms),
         );
         let key = Key::with_digest(
@@ -299,12 +322,21 @@ impl OnlineStore {
             None,
             digest(&loc.set_name, key_buf),
         );
-        Ok(BatchOperation::write(&self.batch_write_policy, key, ops))
+        let safe = self.config().event_time_safe_writes;
+        let policy = event_time::row_write_policy(&self.batch_write_policy, safe, view, event_ms);
+        Ok(BatchOperation::write(&policy, key, ops))
     }
 
     /// Read one or more feature views for the same entities. Views sharing a
     /// (namespace, set) are fetched together, one batch round trip per chunk.
     pub async fn read(&self, request: &ReadRequest) -> Result<ReadResponse> {
+        let entities = request.entity_keys.len();
+        (self.metrics)
+            .read(entities, self.read_unmetered(request))
+            .await
+    }
+
+    async fn read_unmetered(&self, request: &ReadRequest) -> Result<ReadResponse> {
         self.check_open("read")?;
         let deadline = deadline(request.timeout_ms);
         let version = self.config().entity_key_serialization_version;
@@ -482,6 +514,13 @@ impl OnlineStore {
     /// Remove dropped feature views from every record: one background query
     /// per resolved (namespace, set), record TTLs untouched.
     pub async fn update(&self, request: &UpdateRequest) -> Result<UpdateResponse> {
+        let views = request.views_to_delete.len();
+        (self.metrics)
+            .update(views, self.update_unmetered(request))
+            .await
+    }
+
+    async fn update_unmetered(&self, request: &UpdateRequest) -> Result<UpdateResponse> {
         self.check_open("update")?;
         let mut groups: Vec<(Location, Vec<String>)> = Vec::new();
         for (i, v) in request.views_to_delete.iter().enumerate() {
@@ -564,6 +603,13 @@ impl OnlineStore {
     /// Truncate the default (namespace, set) and every pair the views
     /// resolve to.
     pub async fn teardown(&self, request: &TeardownRequest) -> Result<TeardownResponse> {
+        let views = request.views.len();
+        (self.metrics)
+            .teardown(views, self.teardown_unmetered(request))
+            .await
+    }
+
+    async fn teardown_unmetered(&self, request: &TeardownRequest) -> Result<TeardownResponse> {
         self.check_open("teardown")?;
         let mut pairs = std::collections::BTreeSet::new();
         pairs.insert(self.layout.default_location());
@@ -874,6 +920,7 @@ fn collect_write_results(
     for (op, &index) in ops.iter().zip(rows) {
         match op.result_code() {
             Some(ResultCode::Ok) => response.rows_written += 1,
+            Some(ResultCode::FilteredOut) => response.skipped_stale_rows.push(index),
             rc => {
                 let cause = op
                     .error()
