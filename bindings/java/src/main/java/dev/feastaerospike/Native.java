@@ -30,6 +30,13 @@ final class Native {
     static final MethodHandle STORE_READ = bind("fas_store_read", requestResponse());
     static final MethodHandle STORE_UPDATE = bind("fas_store_update", requestResponse());
     static final MethodHandle STORE_TEARDOWN = bind("fas_store_teardown", requestResponse());
+    /**
+     * {@code fas_store_metrics} takes no request; the two dropped arguments give it the
+     * request/response shape, so the one call path serves it too.
+     */
+    static final MethodHandle STORE_METRICS = java.lang.invoke.MethodHandles.dropArguments(
+            bind("fas_store_metrics", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS)),
+            1, java.lang.foreign.MemorySegment.class, long.class);
     static final MethodHandle STORE_CLOSE = bind("fas_store_close", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle STORE_FREE = bind("fas_store_free", FunctionDescriptor.ofVoid(ADDRESS));
     static final MethodHandle BUFFER_FREE = bind("fas_buffer_free", FunctionDescriptor.ofVoid(ADDRESS, SIZE_T));
