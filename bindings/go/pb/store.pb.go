@@ -1103,8 +1103,8 @@ type MetricsSnapshot struct {
 	LatencyBoundsUs []uint64 `protobuf:"varint,1,rep,packed,name=latency_bounds_us,json=latencyBoundsUs,proto3" json:"latency_bounds_us,omitempty"`
 	// write_batch, read, update, teardown, in that order.
 	Operations []*OperationMetrics `protobuf:"bytes,2,rep,name=operations,proto3" json:"operations,omitempty"`
-	// write_batch rows by outcome: rows_written + rows_skipped_stale + the sum
-	// of row_failures counts == write_batch items of calls that returned OK.
+	// write_batch rows by outcome, counted for calls that returned OK (a call
+	// that failed as a whole has no row outcomes; it counts in `errors`).
 	RowsWritten      uint64 `protobuf:"varint,3,opt,name=rows_written,json=rowsWritten,proto3" json:"rows_written,omitempty"`
 	RowsSkippedStale uint64 `protobuf:"varint,4,opt,name=rows_skipped_stale,json=rowsSkippedStale,proto3" json:"rows_skipped_stale,omitempty"`
 	// Failed write rows by Aerospike result code (-1: client side), ascending
