@@ -18,9 +18,11 @@ pub mod codec;
 mod config;
 pub mod entity_key;
 mod error;
+mod event_time;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod layout;
+mod metrics;
 pub mod proto;
 pub mod runtime;
 mod store;
@@ -28,4 +30,6 @@ mod tls;
 
 pub use config::{AuthMode, Secret, SeedHost, StoreConfig, TlsConfig};
 pub use error::{Error, ErrorKind, Result};
+pub use event_time::{stale_guard_wire, RESULT_FILTERED_OUT};
+pub use metrics::{bucket_index, Metrics, LATENCY_BOUNDS_US};
 pub use store::{OnlineStore, PrewriteHook, Progress, ViewPlan, WriteOptions, CONNECT_TIMEOUT};

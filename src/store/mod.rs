@@ -29,6 +29,7 @@ use aerospike::{
 use crate::config::StoreConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Layout};
+use crate::metrics::Metrics;
 use crate::runtime::runtime;
 
 pub use plan::ViewPlan;
@@ -47,6 +48,7 @@ pub struct OnlineStore {
     map_policy: MapPolicy,
     batch_read_policy: BatchReadPolicy,
     batch_write_policy: BatchWritePolicy,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for OnlineStore {
@@ -120,12 +122,18 @@ impl OnlineStore {
             map_policy: layout::ordered_map_policy(),
             batch_read_policy: BatchReadPolicy::default(),
             batch_write_policy,
+            metrics: Metrics::default(),
         })
     }
 
     /// The configuration the store was opened with.
     pub fn config(&self) -> &StoreConfig {
         self.layout.config()
+    }
+
+    /// The store's live counters (see [`Metrics`]).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The record layout (namespace/set resolution).

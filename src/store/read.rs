@@ -31,6 +31,13 @@ impl OnlineStore {
     /// Read one or more feature views for the same entities. Views sharing a
     /// (namespace, set) are fetched together, one batch round trip per chunk.
     pub async fn read(&self, request: &ReadRequest) -> Result<ReadResponse> {
+        let entities = request.entity_keys.len();
+        (self.metrics)
+            .read(entities, self.read_unmetered(request))
+            .await
+    }
+
+    async fn read_unmetered(&self, request: &ReadRequest) -> Result<ReadResponse> {
         self.check_open("read")?;
         let deadline = deadline(request.timeout_ms);
         let version = self.config().entity_key_serialization_version;
