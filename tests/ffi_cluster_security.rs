@@ -4,14 +4,14 @@
 //! the message), a wrong CA (FAS_ERR_CONNECTION naming the host), and a
 //! node stopped under the handle.
 
-mod ffi_support;
+mod common;
 
 use std::time::{Duration, Instant};
 
+use common::ffi::*;
 use feast_aerospike::ffi::*;
 use feast_aerospike::proto::v1::*;
 use feast_aerospike_testserver::{AuthConfig, ClusterConfig, ServerConfig, TestCluster, TlsConfig};
-use ffi_support::*;
 
 /// Writes `ids` until the whole batch is confirmed (at most 10 s).
 fn write_until_confirmed(store: *mut FasStore, view_name: &str, ids: std::ops::Range<i64>) {
