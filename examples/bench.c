@@ -20,6 +20,7 @@
  * Usage: bench [--host H] [--port P] [--namespace NS] [--n N] [--threads T]
  *              [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]
  *              [--timeout-ms T] [--decoder reader|protobuf-c|both] [--serve 1]
+ *              [--event-time-safe 0|1]
  * Each measurement runs R times; the table shows the median and [min-max].
  *
  * With --serve 1 it is the C driver of scripts/bench-compare.sh instead: it
@@ -191,7 +192,8 @@ static struct {
   const char *host, *ns;
   int port, threads, repeat, warmup, iters, iters_1000, timeout_ms, serve;
   int64_t n;
-} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 0, 0, 100000};
+  int event_time_safe;
+} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 0, 0, 100000, 0};
 
 /* Serve mode: per-call write latencies (seconds, one per chunk) and the seed
  * of the readers' id streams. */
@@ -610,7 +612,8 @@ static void usage(const char *argv0) {
           "          [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]\n"
           "          [--timeout-ms T]   (all client timeouts; default: the store's)\n"
           "          [--decoder reader|protobuf-c|both]   (default: reader)\n"
-          "          [--serve 1]        (driver of scripts/bench-compare.sh)\n",
+          "          [--serve 1]        (driver of scripts/bench-compare.sh)\n"
+          "          [--event-time-safe 0|1]   (event_time_safe_writes; default 0)\n",
           argv0);
   exit(2);
 }
@@ -709,6 +712,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--timeout-ms")) opt.timeout_ms = atoi(v);
     else if (!strcmp(a, "--decoder")) decoder = v;
     else if (!strcmp(a, "--serve")) opt.serve = atoi(v);
+    else if (!strcmp(a, "--event-time-safe")) opt.event_time_safe = atoi(v) != 0;
     else usage(argv[0]);
   }
   if (opt.n < 2000 || opt.threads < 1 || opt.threads > 64 || opt.repeat < 1 ||
@@ -740,8 +744,9 @@ int main(int argc, char **argv) {
              "\"batch_total_timeout_ms\": %d",
              opt.timeout_ms, opt.timeout_ms, opt.timeout_ms);
   snprintf(config, sizeof config,
-           "{\"project\": \"bench\", \"hosts\": [[\"%s\", %d]], \"namespace\": \"%s\"%s}",
-           opt.host, opt.port, opt.ns, timeouts);
+           "{\"project\": \"bench\", \"hosts\": [[\"%s\", %d]], \"namespace\": \"%s\"%s%s}",
+           opt.host, opt.port, opt.ns, timeouts,
+           opt.event_time_safe ? ", \"event_time_safe_writes\": true" : "");
   FeastAerospike__V1__InitRequest init = FEAST_AEROSPIKE__V1__INIT_REQUEST__INIT;
   init.config_json = config;
   uint8_t init_buf[1024];
@@ -797,8 +802,9 @@ int main(int argc, char **argv) {
   }
 
   printf("feast-aerospike C ABI bench: N=%" PRId64 ", threads=%d, repeat=%d "
-         "(median [min-max] over runs), server %s:%d namespace %s\n\n",
-         opt.n, opt.threads, opt.repeat, opt.host, opt.port, opt.ns);
+         "(median [min-max] over runs), server %s:%d namespace %s%s\n\n",
+         opt.n, opt.threads, opt.repeat, opt.host, opt.port, opt.ns,
+         opt.event_time_safe ? ", event_time_safe_writes" : "");
   char a[128], b[128], c_[128], d[128];
   printf("| write | rows/s |\n|---|---|\n");
   cell(a, sizeof a, w_narrow, opt.repeat, "%.0f");

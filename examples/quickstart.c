@@ -112,8 +112,8 @@ static void define_entity(entity_def *e, int64_t id) {
   e->key.entity_values = &e->value_ptr;
 }
 
-static int write_rows(const fas_store *store, const view_def *view, size_t n_rows,
-                      const int64_t *ids, size_t n_values, const char **names,
+static int write_rows(const fas_store *store, const view_def *view, int64_t event_seconds,
+                      size_t n_rows, const int64_t *ids, size_t n_values, const char **names,
                       FeastAerospike__V1__Value values[][N_STATS]) {
   entity_def entities[8];
   FeastAerospike__V1__WriteRow rows[8], *row_ptrs[8];
@@ -132,7 +132,7 @@ static int write_rows(const fas_store *store, const view_def *view, size_t n_row
     rows[r].n_values = n_values;
     rows[r].values = entry_ptrs[r];
     google__protobuf__timestamp__init(&event_ts[r]);
-    event_ts[r].seconds = 1704067200; /* 2024-01-01T00:00:00Z */
+    event_ts[r].seconds = event_seconds;
     google__protobuf__timestamp__init(&created_ts[r]);
     created_ts[r].seconds = 1704067201;
     rows[r].event_timestamp = &event_ts[r];
@@ -155,14 +155,50 @@ static int write_rows(const fas_store *store, const view_def *view, size_t n_row
     fprintf(stderr, "write_batch: cannot decode the response\n");
     return 1;
   }
-  printf("write_batch %s: %" PRIu64 " rows written, %zu failures\n", view->view.name,
-         resp->rows_written, resp->n_failures);
+  printf("write_batch %s: %" PRIu64 " rows written, %zu skipped as stale, %zu failures\n",
+         view->view.name, resp->rows_written, resp->n_skipped_stale_rows, resp->n_failures);
+  for (size_t i = 0; i < resp->n_skipped_stale_rows; i++)
+    printf("  row %u skipped: the store holds a newer event for it\n",
+           resp->skipped_stale_rows[i]);
   int bad = resp->n_failures != 0;
   for (size_t i = 0; i < resp->n_failures; i++)
     fprintf(stderr, "  row %u: result code %d: %s\n", resp->failures[i]->row_index,
             (int)resp->failures[i]->result_code, resp->failures[i]->message);
   feast_aerospike__v1__write_batch_response__free_unpacked(resp, NULL);
   return bad;
+}
+
+/* Prints the store's counters (fas_store_metrics); latencies vary from run to
+ * run, so only their count is shown. */
+static int print_metrics(const fas_store *store) {
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  fas_error *err = NULL;
+  if (failed("metrics", fas_store_metrics(store, &out, &out_len, &err), err)) return 1;
+  FeastAerospike__V1__MetricsSnapshot *m =
+      feast_aerospike__v1__metrics_snapshot__unpack(NULL, out_len, out);
+  fas_buffer_free(out, out_len);
+  if (!m) {
+    fprintf(stderr, "metrics: cannot decode the response\n");
+    return 1;
+  }
+  printf("metrics:\n");
+  for (size_t i = 0; i < m->n_operations; i++) {
+    const FeastAerospike__V1__OperationMetrics *op = m->operations[i];
+    uint64_t errors = 0;
+    for (size_t e = 0; e < op->n_errors; e++) errors += op->errors[e]->count;
+    printf("  %s: %" PRIu64 " calls, %" PRIu64 " errors, %" PRIu64 " items, %" PRIu64
+           " latencies (<= %" PRIu64 " us: %" PRIu64 ")\n",
+           op->operation, op->calls, errors, op->items, op->latency_count,
+           m->latency_bounds_us[m->n_latency_bounds_us - 1],
+           op->latency_buckets[op->n_latency_buckets - 1]);
+  }
+  printf("  write rows: %" PRIu64 " written, %" PRIu64 " skipped as stale, %zu failure codes\n",
+         m->rows_written, m->rows_skipped_stale, m->n_row_failures);
+  printf("  read rows: %" PRIu64 " found, %" PRIu64 " not found\n", m->read_found,
+         m->read_not_found);
+  feast_aerospike__v1__metrics_snapshot__free_unpacked(m, NULL);
+  return 0;
 }
 
 /* Reads `views` (with optional projections) for `ids` and prints every row. */
@@ -242,7 +278,8 @@ int main(int argc, char **argv) {
   /* open */
   char config[512];
   snprintf(config, sizeof config,
-           "{\"project\": \"quickstart\", \"hosts\": [[\"%s\", %d]], \"namespace\": \"%s\"}",
+           "{\"project\": \"quickstart\", \"hosts\": [[\"%s\", %d]], \"namespace\": \"%s\", "
+           "\"event_time_safe_writes\": true}",
            host, port, ns);
   FeastAerospike__V1__InitRequest init = FEAST_AEROSPIKE__V1__INIT_REQUEST__INIT;
   init.config_json = config;
@@ -283,8 +320,11 @@ int main(int argc, char **argv) {
   rating[0][0].double_val = 4.5;
 
   int rc = 1;
-  if (write_rows(store, &stats, 3, ids, N_STATS, STATS_NAMES, values)) goto out;
-  if (write_rows(store, &profile, 1, ids, 1, PROFILE_NAMES, rating)) goto out;
+  const int64_t jan1 = 1704067200; /* 2024-01-01T00:00:00Z */
+  if (write_rows(store, &stats, jan1, 3, ids, N_STATS, STATS_NAMES, values)) goto out;
+  if (write_rows(store, &profile, jan1, 1, ids, 1, PROFILE_NAMES, rating)) goto out;
+  /* a late, older event for 1001 (event_time_safe_writes): skipped, not applied */
+  if (write_rows(store, &stats, jan1 - 3600, 1, ids, N_STATS, STATS_NAMES, &values[2])) goto out;
 
   /* read: both views, the second projected; 1004 was never written */
   const int64_t read_ids[3] = {1001, 1002, 1004};
@@ -353,6 +393,8 @@ int main(int argc, char **argv) {
   }
   FeastAerospike__V1__ViewRead *stats_only[1] = {&stats_read};
   if (read_and_print(store, "after teardown", 1, ids, 1, stats_only)) goto out;
+
+  if (print_metrics(store)) goto out;
 
   /* close: later calls answer FAS_ERR_CLOSED; the handle lives until free */
   err = NULL;

@@ -19,10 +19,12 @@ pub mod codec;
 mod config;
 pub mod entity_key;
 mod error;
+mod event_time;
 #[allow(unsafe_code)]
 pub mod ffi;
 pub mod layout;
 mod limits;
+mod metrics;
 pub mod proto;
 pub mod runtime;
 mod store;
@@ -31,4 +33,6 @@ mod wire;
 
 pub use config::{AuthMode, Secret, SeedHost, StoreConfig, TlsConfig};
 pub use error::{Error, ErrorKind, Result};
+pub use event_time::{stale_guard_wire, RESULT_FILTERED_OUT};
+pub use metrics::{bucket_index, Metrics, LATENCY_BOUNDS_US};
 pub use store::{OnlineStore, PrewriteHook, Progress, ViewPlan, WriteOptions, CONNECT_TIMEOUT};

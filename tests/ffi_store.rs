@@ -369,3 +369,77 @@ fn a_stopped_server_is_an_error_not_a_miss() {
     assert_eq!(unsafe { fas_store_close(h.ptr(), ptr::null_mut()) }, FAS_OK);
     free(h);
 }
+
+/// fas_store_metrics: the snapshot through the ABI, NULL arguments refused,
+/// still readable after close.
+unsafe fn metrics_of(store: *const FasStore) -> (i32, Option<MetricsSnapshot>, Option<String>) {
+    let mut out: *mut u8 = ptr::null_mut();
+    let mut len = 0usize;
+    let mut err: *mut FasError = ptr::null_mut();
+    let status = unsafe { fas_store_metrics(store, &mut out, &mut len, &mut err) };
+    if status != FAS_OK {
+        let e = unsafe { take_error(err) }.map(|e| e.message);
+        return (status, None, e);
+    }
+    let bytes = if len == 0 {
+        Vec::new()
+    } else {
+        unsafe { std::slice::from_raw_parts(out, len) }.to_vec()
+    };
+    unsafe { fas_buffer_free(out, len) };
+    (
+        status,
+        Some(MetricsSnapshot::decode(bytes.as_slice()).unwrap()),
+        None,
+    )
+}
+
+#[test]
+fn metrics_count_abi_calls_and_survive_close() {
+    let (_server, h) = start("ffi_metrics");
+    let _: WriteBatchResponse = call_ok(
+        fas_store_write_batch,
+        h.ptr(),
+        &write_request("stats", 0..4),
+    );
+    let _: ReadResponse = call_ok(fas_store_read, h.ptr(), &read_request("stats", &[0, 9]));
+    // Bytes that do not decode never reach the store: not counted.
+    assert_eq!(
+        call(fas_store_read, h.ptr(), b"\xff\xff").status,
+        FAS_ERR_DECODE
+    );
+    let (status, snap, _) = unsafe { metrics_of(h.ptr()) };
+    assert_eq!(status, FAS_OK);
+    let s = snap.unwrap();
+    let calls: Vec<(&str, u64, u64)> = s
+        .operations
+        .iter()
+        .map(|o| (o.operation.as_str(), o.calls, o.items))
+        .collect();
+    assert_eq!(
+        calls,
+        vec![
+            ("write_batch", 1, 4),
+            ("read", 1, 2),
+            ("update", 0, 0),
+            ("teardown", 0, 0)
+        ]
+    );
+    assert_eq!((s.rows_written, s.read_found, s.read_not_found), (4, 1, 1));
+
+    let (status, _, err) = unsafe { metrics_of(ptr::null()) };
+    assert_eq!(status, FAS_ERR_INVALID_ARGUMENT);
+    assert!(err.unwrap().contains("store is NULL"));
+    let mut len = 0usize;
+    let status = unsafe { fas_store_metrics(h.ptr(), ptr::null_mut(), &mut len, ptr::null_mut()) };
+    assert_eq!(status, FAS_ERR_INVALID_ARGUMENT);
+
+    assert_eq!(unsafe { fas_store_close(h.ptr(), ptr::null_mut()) }, FAS_OK);
+    assert_eq!(call(fas_store_read, h.ptr(), b"").status, FAS_ERR_CLOSED);
+    let (status, snap, _) = unsafe { metrics_of(h.ptr()) };
+    assert_eq!(status, FAS_OK);
+    // The handle's gate refused the call after close before the store saw
+    // it: not counted.
+    assert_eq!(snap.unwrap().operations[1].calls, 1);
+    free(h);
+}

@@ -597,3 +597,44 @@ fn both_sides_share_records_views_and_overrides() {
     assert!(python_read(&mut py, overrides.clone(), &hot, &[driver(3)], None)[0].is_none());
     assert!(python_read(&mut py, overrides, &a, &[driver(3)], None)[0].is_none());
 }
+
+#[test]
+fn event_time_safe_writes_respect_python_timestamps_and_python_reads_them() {
+    if skip() {
+        return;
+    }
+    let server = server();
+    let mut py = Feast::start(&server);
+    let store = connect(&server, r#""event_time_safe_writes":true"#);
+    let fv = view("guarded", &[("trips", Vt::Int64)]);
+    let trips = |id: i64, n: i64, ms: i64| row(driver(id), &[("trips", val(Val::Int64Val(n)))], ms);
+    // Python (last-writer-wins) writes entity 1 at t=3000; our older row is
+    // skipped; our row for entity 2 (absent) applies, then a stale one skips.
+    python_write(&mut py, json!({}), &fv, &[trips(1, 30, 3_000)]);
+    let send = |rows| {
+        block_on(store.write_batch(&WriteBatchRequest {
+            feature_view: Some(fv.clone()),
+            rows,
+            timeout_ms: 0,
+        }))
+        .unwrap()
+    };
+    let r = send(vec![trips(1, 25, 2_500), trips(2, 20, 2_000)]);
+    assert_eq!((r.rows_written, r.skipped_stale_rows.clone()), (1, vec![0]));
+    assert_eq!(send(vec![trips(2, 10, 1_000)]).skipped_stale_rows, vec![0]);
+    let rows = python_read(&mut py, json!({}), &fv, &[driver(1), driver(2)], None);
+    let got: Vec<(Option<i64>, Value)> = rows
+        .into_iter()
+        .map(|r| {
+            let (ts, values) = r.expect("Python finds the record");
+            (ts, values[0].1.clone())
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            (Some(3_000), val(Val::Int64Val(30))),
+            (Some(2_000), val(Val::Int64Val(20)))
+        ]
+    );
+}

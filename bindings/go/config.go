@@ -43,6 +43,12 @@ type Config struct {
 	SocketTimeoutMs     *int `json:"socket_timeout_ms,omitempty"`
 	MaxRetries          *int `json:"max_retries,omitempty"`
 	BatchMaxRecords     *int `json:"batch_max_records,omitempty"`
+
+	// EventTimeSafeWrites makes a row apply only when the record holds no
+	// newer event timestamp for its view; older rows are reported as
+	// skipped (WriteOutcome.SkippedStale). Off by default (Feast's
+	// last-writer-wins).
+	EventTimeSafeWrites bool `json:"event_time_safe_writes,omitempty"`
 }
 
 // Host is one seed node: [host, port] or [host, port, tls_name] in JSON.

@@ -271,6 +271,26 @@ int32_t fas_store_teardown(const fas_store *store,
                            size_t *out_response_len,
                            fas_error **out_error);
 
+// Returns the store's metrics: a `MetricsSnapshot` (cumulative counters
+// since the handle was opened: per operation calls, errors by status, items,
+// latency histogram; write-row outcomes; read found/not-found). Lock-free and
+// cheap: meant to be called on every monitoring scrape. Works on a closed
+// handle too (the counters stay readable until `fas_store_free`).
+//
+// On `FAS_OK`, `*out_response`/`*out_response_len` receive a buffer to
+// release with `fas_buffer_free`. On failure (only NULL arguments),
+// `*out_error` (when `out_error` is not NULL) receives an error to release
+// with `fas_error_free`. Safe to call from many threads at once.
+//
+// # Safety
+// `store` is NULL or a handle from `fas_store_open` not yet freed.
+// `out_response` and `out_response_len` are writable (NULL is refused with
+// `FAS_ERR_INVALID_ARGUMENT`). `out_error` is NULL or writable.
+int32_t fas_store_metrics(const fas_store *store,
+                          uint8_t **out_response,
+                          size_t *out_response_len,
+                          fas_error **out_error);
+
 // Closes the cluster connections. Calls already running on the handle finish
 // first (close waits for them); calls made afterwards answer
 // `FAS_ERR_CLOSED`. Closing twice is `FAS_OK`. The handle stays allocated

@@ -37,6 +37,7 @@ const (
 	opRead
 	opUpdate
 	opTeardown
+	opMetrics
 )
 
 func (op operation) String() string {
@@ -49,6 +50,8 @@ func (op operation) String() string {
 		return "update"
 	case opTeardown:
 		return "teardown"
+	case opMetrics:
+		return "metrics"
 	}
 	return "unknown operation"
 }
@@ -77,6 +80,8 @@ func callC(h *C.fas_store, op operation, req []byte, resp proto.Message) error {
 		status = C.fas_store_update(h, reqPtr, reqLen, &out, &outLen, &cerr)
 	case opTeardown:
 		status = C.fas_store_teardown(h, reqPtr, reqLen, &out, &outLen, &cerr)
+	case opMetrics: // takes no request
+		status = C.fas_store_metrics(h, &out, &outLen, &cerr)
 	default:
 		return newError(op.String(), StatusInternal, -1, "unknown operation")
 	}

@@ -10,30 +10,54 @@ import (
 	"github.com/feast-aerospike/feast-aerospike/bindings/go/pb"
 )
 
+// WriteOutcome is what a write did with each row that did not fail.
+type WriteOutcome struct {
+	// Written is the number of rows the server confirmed written.
+	Written int
+	// SkippedStale lists, in ascending order, the indexes of rows not
+	// applied because the record holds a newer event timestamp for the view
+	// (only with Config.EventTimeSafeWrites). A skipped row is not an error:
+	// the stored data is newer.
+	SkippedStale []int
+}
+
 // WriteBatch writes rows of one feature view. It returns nil only when the
-// library confirmed every row written. When some rows were not written (or
-// their outcome is unknown), it returns an *Error whose Rows lists each of
-// them; the other rows were written.
+// library confirmed every row written or skipped as stale (see
+// WriteBatchOutcome). When some rows were not written (or their outcome is
+// unknown), it returns an *Error whose Rows lists each of them; the other rows
+// were written.
 func (s *Store) WriteBatch(ctx context.Context, view FeatureView, rows []WriteRow) error {
+	_, err := s.WriteBatchOutcome(ctx, view, rows)
+	return err
+}
+
+// WriteBatchOutcome is WriteBatch that also reports how many rows were
+// written and which were skipped as stale. On a per-row *Error the outcome
+// still describes the rows that did not fail.
+func (s *Store) WriteBatchOutcome(ctx context.Context, view FeatureView, rows []WriteRow) (WriteOutcome, error) {
 	if s.hook != nil && len(rows) > 0 {
 		out, err := s.hook(ctx, view, rows)
 		if err != nil {
 			e := newError(opWriteBatch.String(), StatusInvalidArgument, -1,
 				fmt.Sprintf("prewriting hook failed for feature view %q; nothing was written", view.Name))
 			e.cause = err
-			return e
+			return WriteOutcome{}, e
 		}
 		rows = out
 	}
 	if len(rows) == 0 {
-		return nil
+		return WriteOutcome{}, nil
 	}
 	req := &pb.WriteBatchRequest{FeatureView: view.toProto(), Rows: rowsToProto(rows)}
 	var resp pb.WriteBatchResponse
 	if err := s.call(ctx, opWriteBatch, req, timeoutSetter(&req.TimeoutMs), &resp); err != nil {
-		return err
+		return WriteOutcome{}, err
 	}
-	return writeFailures(view.Name, len(rows), &resp)
+	outcome := WriteOutcome{Written: int(resp.GetRowsWritten())}
+	for _, i := range resp.GetSkippedStaleRows() {
+		outcome.SkippedStale = append(outcome.SkippedStale, int(i))
+	}
+	return outcome, writeFailures(view.Name, len(rows), &resp)
 }
 
 // writeFailures turns a response with failed rows into an *Error whose
@@ -41,10 +65,11 @@ func (s *Store) WriteBatch(ctx context.Context, view FeatureView, rows []WriteRo
 func writeFailures(view string, total int, resp *pb.WriteBatchResponse) error {
 	failures := resp.GetFailures()
 	if len(failures) == 0 {
-		if resp.GetRowsWritten() != uint64(total) {
+		done := resp.GetRowsWritten() + uint64(len(resp.GetSkippedStaleRows()))
+		if done != uint64(total) {
 			return newError(opWriteBatch.String(), StatusInternal, -1, fmt.Sprintf(
-				"feature view %q: the library confirmed %d of %d rows and reported no failures",
-				view, resp.GetRowsWritten(), total))
+				"feature view %q: the library confirmed %d of %d rows (%d skipped as stale) and reported no failures",
+				view, resp.GetRowsWritten(), total, len(resp.GetSkippedStaleRows())))
 		}
 		return nil
 	}

@@ -40,6 +40,7 @@ pub const VALID_KEYS: &[&str] = &[
     "socket_timeout_ms",
     "max_retries",
     "batch_max_records",
+    "event_time_safe_writes",
     "client_kwargs",
 ];
 
@@ -122,6 +123,9 @@ pub struct StoreConfig {
     pub socket_timeout_ms: Option<u32>,
     pub max_retries: u32,
     pub batch_max_records: usize,
+    /// Opt-in: a row is written only when no newer `event_ts` is stored for
+    /// its view (checked by the server, atomically per row).
+    pub event_time_safe_writes: bool,
 }
 
 impl fmt::Display for StoreConfig {
@@ -340,6 +344,7 @@ impl StoreConfig {
             socket_timeout_ms,
             max_retries,
             batch_max_records,
+            event_time_safe_writes: raw.event_time_safe_writes.unwrap_or(false),
         };
         check_name(
             "set_name_template",

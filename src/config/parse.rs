@@ -39,6 +39,7 @@ pub(super) struct RawConfig {
     pub(super) socket_timeout_ms: Option<i64>,
     pub(super) max_retries: Option<i64>,
     pub(super) batch_max_records: Option<i64>,
+    pub(super) event_time_safe_writes: Option<bool>,
     pub(super) client_kwargs: Option<serde_json::Map<String, serde_json::Value>>,
 }
 

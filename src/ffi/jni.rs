@@ -230,7 +230,8 @@ pub unsafe extern "system" fn Java_dev_feastaerospike_JniNative_open0(
 
 /// `JniNative.call0(int operation, long store, byte[] request)`: one of the
 /// request/response exports, by number: 0 write_batch, 1 read, 2 update,
-/// 3 teardown (the numbers of NativeBackend.Operation).
+/// 3 teardown, 4 metrics (the numbers of NativeBackend.Operation; metrics
+/// takes no request, so its request bytes are ignored).
 ///
 /// # Safety
 /// Called by the JVM with a live `env`; `store` is 0 or a handle from `open`
@@ -257,6 +258,7 @@ pub unsafe extern "system" fn Java_dev_feastaerospike_JniNative_call0(
             1 => super::fas_store_read,
             2 => super::fas_store_update,
             3 => super::fas_store_teardown,
+            4 => metrics_call,
             _ => {
                 let message = format!("jni: no request/response operation number {operation}");
                 return jni.framed(FAS_ERR_INVALID_ARGUMENT, -1, message.as_bytes());
@@ -296,6 +298,23 @@ pub unsafe extern "system" fn Java_dev_feastaerospike_JniNative_call0(
     };
     // SAFETY: the JVM passes a live env.
     unsafe { adapter(env, body) }
+}
+
+/// `fas_store_metrics` in the request/response shape of `call0`: the request
+/// is ignored.
+///
+/// # Safety
+/// As `fas_store_metrics`; the request pointer is never read.
+unsafe extern "C" fn metrics_call(
+    store: *const FasStore,
+    _request: *const u8,
+    _request_len: usize,
+    out_response: *mut *mut u8,
+    out_response_len: *mut usize,
+    out_error: *mut *mut FasError,
+) -> i32 {
+    // SAFETY: forwarded from this function's contract.
+    unsafe { super::fas_store_metrics(store, out_response, out_response_len, out_error) }
 }
 
 /// `JniNative.close0(long store)`: `fas_store_close` (framed, empty payload).

@@ -25,8 +25,8 @@ pub use error::{
 };
 pub use status::*;
 pub use store::{
-    fas_store_close, fas_store_free, fas_store_open, fas_store_read, fas_store_teardown,
-    fas_store_update, fas_store_write_batch, FasStore,
+    fas_store_close, fas_store_free, fas_store_metrics, fas_store_open, fas_store_read,
+    fas_store_teardown, fas_store_update, fas_store_write_batch, FasStore,
 };
 
 use error::report;

@@ -68,6 +68,33 @@ fn encoded<M: Message>(r: crate::Result<M>) -> crate::Result<Vec<u8>> {
     r.map(|m| m.encode_to_vec())
 }
 
+fn check_outputs(
+    op: &str,
+    out_response: *mut *mut u8,
+    out_response_len: *mut usize,
+) -> Result<(), FasError> {
+    if out_response.is_null() || out_response_len.is_null() {
+        return Err(FasError::invalid_argument(
+            op,
+            "out_response and out_response_len must not be NULL",
+        ));
+    }
+    Ok(())
+}
+
+/// Hands `bytes` to the caller as a library-owned buffer.
+///
+/// # Safety
+/// Both pointers are non-NULL and writable.
+unsafe fn write_output(bytes: Vec<u8>, out_response: *mut *mut u8, out_response_len: *mut usize) {
+    let (data, len) = into_raw_buffer(bytes);
+    // SAFETY: per this function's contract.
+    unsafe {
+        out_response.write(data);
+        out_response_len.write(len);
+    }
+}
+
 /// The shared body of the request -> response exports.
 ///
 /// # Safety
@@ -92,12 +119,7 @@ where
         let Some(store) = (unsafe { store.as_ref() }) else {
             return Err(FasError::invalid_argument(op, "store is NULL"));
         };
-        if out_response.is_null() || out_response_len.is_null() {
-            return Err(FasError::invalid_argument(
-                op,
-                "out_response and out_response_len must not be NULL",
-            ));
-        }
+        check_outputs(op, out_response, out_response_len)?;
         // SAFETY: request is NULL or readable for request_len bytes.
         let bytes = unsafe { borrow_request(op, request, request_len) }?;
         let gate = store.enter(op)?;
@@ -105,12 +127,8 @@ where
         let response =
             operation(&store.store, &request).map_err(|e| FasError::from_store(op, &e))?;
         drop(gate);
-        let (data, len) = into_raw_buffer(response);
         // SAFETY: both checked non-NULL above and writable per the contract.
-        unsafe {
-            out_response.write(data);
-            out_response_len.write(len);
-        }
+        unsafe { write_output(response, out_response, out_response_len) };
         Ok(())
     });
     // SAFETY: out_error is NULL or writable, per the export's contract.
@@ -326,6 +344,44 @@ pub unsafe extern "C" fn fas_store_teardown(
             |s, r: &TeardownRequest| encoded(runtime().block_on(s.teardown(r))),
         )
     }
+}
+
+/// Returns the store's metrics: a `MetricsSnapshot` (cumulative counters
+/// since the handle was opened: per operation calls, errors by status, items,
+/// latency histogram; write-row outcomes; read found/not-found). Lock-free and
+/// cheap: meant to be called on every monitoring scrape. Works on a closed
+/// handle too (the counters stay readable until `fas_store_free`).
+///
+/// On `FAS_OK`, `*out_response`/`*out_response_len` receive a buffer to
+/// release with `fas_buffer_free`. On failure (only NULL arguments),
+/// `*out_error` (when `out_error` is not NULL) receives an error to release
+/// with `fas_error_free`. Safe to call from many threads at once.
+///
+/// # Safety
+/// `store` is NULL or a handle from `fas_store_open` not yet freed.
+/// `out_response` and `out_response_len` are writable (NULL is refused with
+/// `FAS_ERR_INVALID_ARGUMENT`). `out_error` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn fas_store_metrics(
+    store: *const FasStore,
+    out_response: *mut *mut u8,
+    out_response_len: *mut usize,
+    out_error: *mut *mut FasError,
+) -> i32 {
+    const OP: &str = "metrics";
+    let result = catch(OP, || {
+        // SAFETY: NULL or a live handle, per the contract.
+        let Some(store) = (unsafe { store.as_ref() }) else {
+            return Err(FasError::invalid_argument(OP, "store is NULL"));
+        };
+        check_outputs(OP, out_response, out_response_len)?;
+        let snapshot = store.store.metrics().snapshot();
+        // SAFETY: both checked non-NULL above and writable per the contract.
+        unsafe { write_output(snapshot.encode_to_vec(), out_response, out_response_len) };
+        Ok(())
+    });
+    // SAFETY: out_error is NULL or writable, per the export's contract.
+    unsafe { report(out_error, result) }
 }
 
 /// Closes the cluster connections. Calls already running on the handle finish

@@ -29,6 +29,7 @@ use aerospike::{
 use crate::config::StoreConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Layout};
+use crate::metrics::Metrics;
 use crate::runtime::runtime;
 use crate::wire::Direct;
 
@@ -50,6 +51,7 @@ pub struct OnlineStore {
     batch_write_policy: BatchWritePolicy,
     /// The direct batch path (src/wire), where the cluster allows it.
     direct: Option<Direct>,
+    metrics: Metrics,
 }
 
 impl std::fmt::Debug for OnlineStore {
@@ -151,6 +153,7 @@ impl OnlineStore {
             map_policy: layout::ordered_map_policy(),
             batch_read_policy: BatchReadPolicy::default(),
             batch_write_policy,
+            metrics: Metrics::default(),
         })
     }
 
@@ -175,6 +178,11 @@ impl OnlineStore {
     /// The configuration the store was opened with.
     pub fn config(&self) -> &StoreConfig {
         self.layout.config()
+    }
+
+    /// The store's live counters (see [`Metrics`]).
+    pub fn metrics(&self) -> &Metrics {
+        &self.metrics
     }
 
     /// The record layout (namespace/set resolution).

@@ -43,7 +43,10 @@ impl OnlineStore {
             return ReadResponse::decode(&bytes[..])
                 .map_err(|e| Error::new(ErrorKind::Internal, format!("read: response: {e}")));
         }
-        self.read_with_crate(request).await
+        let entities = request.entity_keys.len();
+        (self.metrics)
+            .read(entities, self.read_with_crate(request))
+            .await
     }
 
     /// Read, answering the encoded `ReadResponse` (what the C ABI hands
@@ -51,13 +54,17 @@ impl OnlineStore {
     /// server's answer.
     pub async fn read_encoded(&self, request: &ReadRequest) -> Result<Vec<u8>> {
         let Some(direct) = &self.direct else {
-            return Ok(self.read_with_crate(request).await?.encode_to_vec());
+            return Ok(self.read(request).await?.encode_to_vec());
         };
-        self.check_open("read")?;
-        crate::limits::check_read(request)?;
-        let keys = self.serialize_keys(request)?;
-        let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
-        direct.read(request, &keys, policy)
+        let entities = request.entity_keys.len();
+        let call = async {
+            self.check_open("read")?;
+            crate::limits::check_read(request)?;
+            let keys = self.serialize_keys(request)?;
+            let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
+            direct.read(request, &keys, policy)
+        };
+        (self.metrics).read_encoded(entities, call).await
     }
 
     fn serialize_keys(&self, request: &ReadRequest) -> Result<Vec<Vec<u8>>> {

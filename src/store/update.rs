@@ -16,6 +16,13 @@ impl OnlineStore {
     /// Remove dropped feature views from every record: one background query
     /// per resolved (namespace, set), record TTLs untouched.
     pub async fn update(&self, request: &UpdateRequest) -> Result<UpdateResponse> {
+        let views = request.views_to_delete.len();
+        (self.metrics)
+            .update(views, self.update_unmetered(request))
+            .await
+    }
+
+    async fn update_unmetered(&self, request: &UpdateRequest) -> Result<UpdateResponse> {
         self.check_open("update")?;
         let mut groups: Vec<(Location, Vec<String>)> = Vec::new();
         for (i, v) in request.views_to_delete.iter().enumerate() {
@@ -98,6 +105,13 @@ impl OnlineStore {
     /// Truncate the default (namespace, set) and every pair the views
     /// resolve to.
     pub async fn teardown(&self, request: &TeardownRequest) -> Result<TeardownResponse> {
+        let views = request.views.len();
+        (self.metrics)
+            .teardown(views, self.teardown_unmetered(request))
+            .await
+    }
+
+    async fn teardown_unmetered(&self, request: &TeardownRequest) -> Result<TeardownResponse> {
         self.check_open("teardown")?;
         let mut pairs = BTreeSet::new();
         pairs.insert(self.layout.default_location());

@@ -11,6 +11,7 @@ use crate::classify::{classify, classify_error, Failure};
 use crate::codec::{encode_row_features, timestamp_to_ms};
 use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
+use crate::event_time;
 use crate::layout::{self, Location};
 use crate::proto::v1::*;
 use crate::wire::{Direct, WriteChunk};
@@ -48,8 +49,20 @@ impl OnlineStore {
 
     /// Write rows of one feature view, with a prewriting hook and/or progress
     /// reporting. Per-row failures are reported in the response, never
-    /// dropped: `rows_written + failures.len()` is the number of rows.
+    /// dropped: `rows_written + failures.len() + skipped_stale_rows.len()`
+    /// is the number of rows.
     pub async fn write_batch_with(
+        &self,
+        request: &WriteBatchRequest,
+        options: &WriteOptions,
+    ) -> Result<WriteBatchResponse> {
+        let rows = request.rows.len();
+        (self.metrics)
+            .write_batch(rows, self.write_batch_unmetered(request, options))
+            .await
+    }
+
+    async fn write_batch_unmetered(
         &self,
         request: &WriteBatchRequest,
         options: &WriteOptions,
@@ -188,6 +201,7 @@ impl OnlineStore {
             report(done);
         }
         response.failures.sort_by_key(|f| f.row_index);
+        response.skipped_stale_rows.sort_unstable();
         Ok(response)
     }
 
@@ -218,11 +232,12 @@ impl OnlineStore {
             .as_ref()
             .ok_or_else(|| "event_timestamp is required".to_string())?;
         let features = encode_row_features(row)?;
+        let event_ms = timestamp_to_ms(event_ts);
         let ops = layout::write_ops(
             &self.map_policy,
             view,
             features,
-            timestamp_to_ms(event_ts),
+            event_ms,
             row.created_timestamp.as_ref().map(timestamp_to_ms),
         );
         let key = Key::with_digest(
@@ -231,7 +246,9 @@ impl OnlineStore {
             None,
             digest(&loc.set_name, key_buf),
         );
-        Ok(BatchOperation::write(&self.batch_write_policy, key, ops))
+        let safe = self.config().event_time_safe_writes;
+        let policy = event_time::row_write_policy(&self.batch_write_policy, safe, view, event_ms);
+        Ok(BatchOperation::write(&policy, key, ops))
     }
 }
 
@@ -246,6 +263,10 @@ fn collect_write_results(
     for (op, &index) in ops.iter().zip(rows) {
         if op.result_code() == Some(ResultCode::Ok) {
             response.rows_written += 1;
+            continue;
+        }
+        if op.result_code() == Some(ResultCode::FilteredOut) {
+            response.skipped_stale_rows.push(index);
             continue;
         }
         let cause = op.error().or(call_error.as_ref());

@@ -26,6 +26,7 @@ use std::time::{Duration, Instant};
 use aerospike::Client;
 
 pub use exec::Policy;
+pub use read::ReadOutcome;
 pub use write::WriteChunk;
 
 use crate::config::StoreConfig;
@@ -97,7 +98,7 @@ impl Direct {
 
     /// Read, answering the encoded `ReadResponse`. `keys` are the
     /// serialized entity keys of `request.entity_keys`.
-    pub fn read(&self, request: &ReadRequest, keys: &[Vec<u8>], policy: Policy) -> Result<Vec<u8>> {
+    pub fn read(&self, request: &ReadRequest, keys: &[Vec<u8>], policy: Policy) -> Result<ReadOutcome> {
         read::read(&self.cluster, &self.layout, request, keys, policy)
     }
 

@@ -109,6 +109,14 @@ struct RowScratch {
     event_ms: Option<i64>,
 }
 
+/// A read's encoded `ReadResponse`, with how many of its rows (views x
+/// entities) were found, for the store's metrics.
+pub struct ReadOutcome {
+    pub bytes: Vec<u8>,
+    pub found: u64,
+    pub rows: u64,
+}
+
 /// Read `request` through the direct path; the answer is the encoded
 /// `ReadResponse`.
 pub fn read(
@@ -117,7 +125,7 @@ pub fn read(
     request: &ReadRequest,
     keys: &[Vec<u8>],
     policy: Policy,
-) -> Result<Vec<u8>> {
+) -> Result<ReadOutcome> {
     let mut plans = Vec::with_capacity(request.views.len());
     for (i, vr) in request.views.iter().enumerate() {
         let view = vr
@@ -162,7 +170,15 @@ pub fn read(
             }
         }
     }
-    Ok(assemble(&plans, &outs))
+    let found = outs
+        .iter()
+        .map(|o| o.rows.iter().filter(|&&(_, l)| l > 0).count() as u64)
+        .sum();
+    Ok(ReadOutcome {
+        bytes: assemble(&plans, &outs),
+        found,
+        rows: (outs.len() * keys.len()) as u64,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -22,6 +22,7 @@ pub const RC_RECORD_TOO_BIG: u8 = 13;
 pub const RC_UNSUPPORTED: u8 = 16;
 pub const RC_INVALID_NAMESPACE: u8 = 20;
 pub const RC_BIN_NAME: u8 = 21;
+pub const RC_FILTERED_OUT: u8 = 27;
 
 /// Largest frame body a multi-message answer is cut into.
 const STREAM_CHUNK: usize = 128 * 1024;
@@ -44,6 +45,8 @@ struct RecordCmd {
     generation: u32,
     record_ttl: u32,
     ops: Vec<Op>,
+    /// Filter expression (field 43), evaluated on existing records only.
+    filter: Option<Vec<u8>>,
 }
 
 struct OpOut {
@@ -129,6 +132,7 @@ fn handle_single(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError
         generation: h.generation,
         record_ttl: h.record_ttl,
         ops: msg.ops.clone(),
+        filter: msg.field(FIELD_FILTER_EXP).map(<[u8]>::to_vec),
     };
     let r = execute(ctx, &cmd, &digest, false);
     let mut rb = ResponseBuilder::new();
@@ -207,6 +211,9 @@ fn execute_read(
         Some(r) if !is_expired(r, now) => r,
         _ => return RowResult::err(RC_KEY_NOT_FOUND),
     };
+    if let Some(rc) = filter_rc(ctx, cmd, rec) {
+        return RowResult::err(rc);
+    }
     let mut out = RowResult {
         rc: RC_OK,
         generation: rec.generation,
@@ -284,6 +291,23 @@ fn cdt_failure(ctx: &Context<'_>, e: CdtError, rec: &Record) -> RowResult {
 
 /// The server's `is_valid_ttl`: at most 10 years, or never-expire (-1), or
 /// do-not-update (-2).
+/// The result code of a command whose filter expression rejects `rec`:
+/// 27 when filtered out, 4 when the expression cannot be evaluated here.
+fn filter_rc(ctx: &Context<'_>, cmd: &RecordCmd, rec: &Record) -> Option<u8> {
+    let exp = cmd.filter.as_deref()?;
+    match crate::exp::matches(exp, rec) {
+        Ok(true) => None,
+        Ok(false) => Some(RC_FILTERED_OUT),
+        Err(e) => {
+            log(format!(
+                "{}: filter expression refused, answering 4: {}",
+                ctx.peer, e.0
+            ));
+            Some(RC_PARAMETER)
+        }
+    }
+}
+
 fn valid_ttl(ttl: u32) -> bool {
     ttl <= 3600 * 24 * 365 * 10 || ttl >= 0xFFFF_FFFE
 }
@@ -303,6 +327,11 @@ fn execute_write(ctx: &Context<'_>, ns: &Namespace, cmd: &RecordCmd, digest: &Di
         recs.remove(digest);
     }
     let existing = recs.get(digest);
+    // write.c: the filter applies only to a live record; a write that
+    // creates the record is never filtered.
+    if let Some(rc) = existing.and_then(|r| filter_rc(ctx, cmd, r)) {
+        return RowResult::err(rc);
+    }
     if cmd.info2 & INFO2_DELETE != 0 && cmd.ops.is_empty() {
         return match existing {
             None => RowResult::err(RC_KEY_NOT_FOUND),
@@ -610,6 +639,11 @@ fn handle_batch(ctx: &Context<'_>, msg: &Msg) -> Result<Vec<Vec<u8>>, WireError>
             cmd.namespace = row.field_str(FIELD_NAMESPACE)?.unwrap_or_default();
             cmd.set = row.field_str(FIELD_SET)?;
             cmd.key = row.field(FIELD_KEY).map(|k| k.to_vec());
+            // A row's own filter, else the batch's (as_batch_get_predexp).
+            cmd.filter = row
+                .field(FIELD_FILTER_EXP)
+                .or(msg.field(FIELD_FILTER_EXP))
+                .map(<[u8]>::to_vec);
             if cmd.info1 == 0 && cmd.info2 == 0 {
                 cmd.info1 = INFO1_READ;
             }

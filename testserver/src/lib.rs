@@ -14,6 +14,7 @@ pub mod auth;
 pub mod cdt;
 pub mod cluster;
 pub mod command;
+pub mod exp;
 pub mod fault;
 pub mod info;
 pub mod log;

@@ -404,11 +404,16 @@ type WriteBatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Rows confirmed written by the server.
 	RowsWritten uint64 `protobuf:"varint,1,opt,name=rows_written,json=rowsWritten,proto3" json:"rows_written,omitempty"`
-	// Every row not confirmed written, in row order. Empty means all rows were
-	// written. rows_written + failures.size() == rows.size().
-	Failures      []*RowFailure `protobuf:"bytes,2,rep,name=failures,proto3" json:"failures,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	// Every row that failed or whose outcome is unknown, in row order.
+	// rows_written + failures.size() + skipped_stale_rows.size() == rows.size().
+	Failures []*RowFailure `protobuf:"bytes,2,rep,name=failures,proto3" json:"failures,omitempty"`
+	// Only with `event_time_safe_writes`: indexes (into
+	// WriteBatchRequest.rows, ascending) of rows the server did not apply
+	// because the record holds a newer event timestamp for the view. Not a
+	// failure: the stored data is newer.
+	SkippedStaleRows []uint32 `protobuf:"varint,3,rep,packed,name=skipped_stale_rows,json=skippedStaleRows,proto3" json:"skipped_stale_rows,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *WriteBatchResponse) Reset() {
@@ -451,6 +456,13 @@ func (x *WriteBatchResponse) GetRowsWritten() uint64 {
 func (x *WriteBatchResponse) GetFailures() []*RowFailure {
 	if x != nil {
 		return x.Failures
+	}
+	return nil
+}
+
+func (x *WriteBatchResponse) GetSkippedStaleRows() []uint32 {
+	if x != nil {
+		return x.SkippedStaleRows
 	}
 	return nil
 }
@@ -1092,6 +1104,322 @@ func (x *TeardownResponse) GetTruncated() []*SetRef {
 	return nil
 }
 
+// fas_store_metrics: the store's counters since it was opened. Every count is
+// cumulative and never decreases; take differences between two snapshots for
+// rates.
+type MetricsSnapshot struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Upper bounds, in microseconds, of the latency histogram buckets (the
+	// same for every operation): 50 us .. 10 s. A last, implicit bucket is
+	// +Inf.
+	LatencyBoundsUs []uint64 `protobuf:"varint,1,rep,packed,name=latency_bounds_us,json=latencyBoundsUs,proto3" json:"latency_bounds_us,omitempty"`
+	// write_batch, read, update, teardown, in that order.
+	Operations []*OperationMetrics `protobuf:"bytes,2,rep,name=operations,proto3" json:"operations,omitempty"`
+	// write_batch rows by outcome, counted for calls that returned OK (a call
+	// that failed as a whole has no row outcomes; it counts in `errors`).
+	RowsWritten      uint64 `protobuf:"varint,3,opt,name=rows_written,json=rowsWritten,proto3" json:"rows_written,omitempty"`
+	RowsSkippedStale uint64 `protobuf:"varint,4,opt,name=rows_skipped_stale,json=rowsSkippedStale,proto3" json:"rows_skipped_stale,omitempty"`
+	// Failed write rows by Aerospike result code (-1: client side), ascending
+	// code, only codes seen.
+	RowFailures []*ResultCodeCount `protobuf:"bytes,5,rep,name=row_failures,json=rowFailures,proto3" json:"row_failures,omitempty"`
+	// read: (entity, view) rows returned with data / without data.
+	ReadFound     uint64 `protobuf:"varint,6,opt,name=read_found,json=readFound,proto3" json:"read_found,omitempty"`
+	ReadNotFound  uint64 `protobuf:"varint,7,opt,name=read_not_found,json=readNotFound,proto3" json:"read_not_found,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MetricsSnapshot) Reset() {
+	*x = MetricsSnapshot{}
+	mi := &file_feast_aerospike_v1_store_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MetricsSnapshot) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MetricsSnapshot) ProtoMessage() {}
+
+func (x *MetricsSnapshot) ProtoReflect() protoreflect.Message {
+	mi := &file_feast_aerospike_v1_store_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MetricsSnapshot.ProtoReflect.Descriptor instead.
+func (*MetricsSnapshot) Descriptor() ([]byte, []int) {
+	return file_feast_aerospike_v1_store_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *MetricsSnapshot) GetLatencyBoundsUs() []uint64 {
+	if x != nil {
+		return x.LatencyBoundsUs
+	}
+	return nil
+}
+
+func (x *MetricsSnapshot) GetOperations() []*OperationMetrics {
+	if x != nil {
+		return x.Operations
+	}
+	return nil
+}
+
+func (x *MetricsSnapshot) GetRowsWritten() uint64 {
+	if x != nil {
+		return x.RowsWritten
+	}
+	return 0
+}
+
+func (x *MetricsSnapshot) GetRowsSkippedStale() uint64 {
+	if x != nil {
+		return x.RowsSkippedStale
+	}
+	return 0
+}
+
+func (x *MetricsSnapshot) GetRowFailures() []*ResultCodeCount {
+	if x != nil {
+		return x.RowFailures
+	}
+	return nil
+}
+
+func (x *MetricsSnapshot) GetReadFound() uint64 {
+	if x != nil {
+		return x.ReadFound
+	}
+	return 0
+}
+
+func (x *MetricsSnapshot) GetReadNotFound() uint64 {
+	if x != nil {
+		return x.ReadNotFound
+	}
+	return 0
+}
+
+type OperationMetrics struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "write_batch", "read", "update" or "teardown".
+	Operation string `protobuf:"bytes,1,opt,name=operation,proto3" json:"operation,omitempty"`
+	// Calls made, including failed ones.
+	Calls uint64 `protobuf:"varint,2,opt,name=calls,proto3" json:"calls,omitempty"`
+	// Calls that returned an error, by status (only statuses seen).
+	Errors []*StatusCount `protobuf:"bytes,3,rep,name=errors,proto3" json:"errors,omitempty"`
+	// Work requested by the calls: rows (write_batch), entities (read), views
+	// to delete (update), views listed (teardown).
+	Items uint64 `protobuf:"varint,4,opt,name=items,proto3" json:"items,omitempty"`
+	// Cumulative latency histogram: latency_buckets[i] calls took at most
+	// latency_bounds_us[i]; latency_count (= calls) is the +Inf bucket.
+	LatencyBuckets []uint64 `protobuf:"varint,5,rep,packed,name=latency_buckets,json=latencyBuckets,proto3" json:"latency_buckets,omitempty"`
+	LatencyCount   uint64   `protobuf:"varint,6,opt,name=latency_count,json=latencyCount,proto3" json:"latency_count,omitempty"`
+	LatencySumUs   uint64   `protobuf:"varint,7,opt,name=latency_sum_us,json=latencySumUs,proto3" json:"latency_sum_us,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *OperationMetrics) Reset() {
+	*x = OperationMetrics{}
+	mi := &file_feast_aerospike_v1_store_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *OperationMetrics) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*OperationMetrics) ProtoMessage() {}
+
+func (x *OperationMetrics) ProtoReflect() protoreflect.Message {
+	mi := &file_feast_aerospike_v1_store_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use OperationMetrics.ProtoReflect.Descriptor instead.
+func (*OperationMetrics) Descriptor() ([]byte, []int) {
+	return file_feast_aerospike_v1_store_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *OperationMetrics) GetOperation() string {
+	if x != nil {
+		return x.Operation
+	}
+	return ""
+}
+
+func (x *OperationMetrics) GetCalls() uint64 {
+	if x != nil {
+		return x.Calls
+	}
+	return 0
+}
+
+func (x *OperationMetrics) GetErrors() []*StatusCount {
+	if x != nil {
+		return x.Errors
+	}
+	return nil
+}
+
+func (x *OperationMetrics) GetItems() uint64 {
+	if x != nil {
+		return x.Items
+	}
+	return 0
+}
+
+func (x *OperationMetrics) GetLatencyBuckets() []uint64 {
+	if x != nil {
+		return x.LatencyBuckets
+	}
+	return nil
+}
+
+func (x *OperationMetrics) GetLatencyCount() uint64 {
+	if x != nil {
+		return x.LatencyCount
+	}
+	return 0
+}
+
+func (x *OperationMetrics) GetLatencySumUs() uint64 {
+	if x != nil {
+		return x.LatencySumUs
+	}
+	return 0
+}
+
+type StatusCount struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The ABI status code (FAS_ERR_*) and its lowercase name ("timeout").
+	Status        int32  `protobuf:"varint,1,opt,name=status,proto3" json:"status,omitempty"`
+	Name          string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
+	Count         uint64 `protobuf:"varint,3,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StatusCount) Reset() {
+	*x = StatusCount{}
+	mi := &file_feast_aerospike_v1_store_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StatusCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StatusCount) ProtoMessage() {}
+
+func (x *StatusCount) ProtoReflect() protoreflect.Message {
+	mi := &file_feast_aerospike_v1_store_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StatusCount.ProtoReflect.Descriptor instead.
+func (*StatusCount) Descriptor() ([]byte, []int) {
+	return file_feast_aerospike_v1_store_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *StatusCount) GetStatus() int32 {
+	if x != nil {
+		return x.Status
+	}
+	return 0
+}
+
+func (x *StatusCount) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *StatusCount) GetCount() uint64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
+type ResultCodeCount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	ResultCode    int32                  `protobuf:"varint,1,opt,name=result_code,json=resultCode,proto3" json:"result_code,omitempty"`
+	Count         uint64                 `protobuf:"varint,2,opt,name=count,proto3" json:"count,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResultCodeCount) Reset() {
+	*x = ResultCodeCount{}
+	mi := &file_feast_aerospike_v1_store_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResultCodeCount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResultCodeCount) ProtoMessage() {}
+
+func (x *ResultCodeCount) ProtoReflect() protoreflect.Message {
+	mi := &file_feast_aerospike_v1_store_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResultCodeCount.ProtoReflect.Descriptor instead.
+func (*ResultCodeCount) Descriptor() ([]byte, []int) {
+	return file_feast_aerospike_v1_store_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *ResultCodeCount) GetResultCode() int32 {
+	if x != nil {
+		return x.ResultCode
+	}
+	return 0
+}
+
+func (x *ResultCodeCount) GetCount() uint64 {
+	if x != nil {
+		return x.Count
+	}
+	return 0
+}
+
 var File_feast_aerospike_v1_store_proto protoreflect.FileDescriptor
 
 const file_feast_aerospike_v1_store_proto_rawDesc = "" +
@@ -1128,10 +1456,11 @@ const file_feast_aerospike_v1_store_proto_rawDesc = "" +
 	"resultCode\x12\x18\n" +
 	"\amessage\x18\x03 \x01(\tR\amessage\x12\x19\n" +
 	"\bin_doubt\x18\x04 \x01(\bR\ainDoubt\x12\x16\n" +
-	"\x06status\x18\x05 \x01(\x05R\x06status\"s\n" +
+	"\x06status\x18\x05 \x01(\x05R\x06status\"\xa1\x01\n" +
 	"\x12WriteBatchResponse\x12!\n" +
 	"\frows_written\x18\x01 \x01(\x04R\vrowsWritten\x12:\n" +
-	"\bfailures\x18\x02 \x03(\v2\x1e.feast_aerospike.v1.RowFailureR\bfailures\"}\n" +
+	"\bfailures\x18\x02 \x03(\v2\x1e.feast_aerospike.v1.RowFailureR\bfailures\x12,\n" +
+	"\x12skipped_stale_rows\x18\x03 \x03(\rR\x10skippedStaleRows\"}\n" +
 	"\bViewRead\x12B\n" +
 	"\ffeature_view\x18\x01 \x01(\v2\x1f.feast_aerospike.v1.FeatureViewR\vfeatureView\x12-\n" +
 	"\x12requested_features\x18\x02 \x03(\tR\x11requestedFeatures\"\xa0\x01\n" +
@@ -1175,7 +1504,34 @@ const file_feast_aerospike_v1_store_proto_rawDesc = "" +
 	"\tnamespace\x18\x01 \x01(\tR\tnamespace\x12\x19\n" +
 	"\bset_name\x18\x02 \x01(\tR\asetName\"L\n" +
 	"\x10TeardownResponse\x128\n" +
-	"\ttruncated\x18\x01 \x03(\v2\x1a.feast_aerospike.v1.SetRefR\ttruncatedBa\n" +
+	"\ttruncated\x18\x01 \x03(\v2\x1a.feast_aerospike.v1.SetRefR\ttruncated\"\xe1\x02\n" +
+	"\x0fMetricsSnapshot\x12*\n" +
+	"\x11latency_bounds_us\x18\x01 \x03(\x04R\x0flatencyBoundsUs\x12D\n" +
+	"\n" +
+	"operations\x18\x02 \x03(\v2$.feast_aerospike.v1.OperationMetricsR\n" +
+	"operations\x12!\n" +
+	"\frows_written\x18\x03 \x01(\x04R\vrowsWritten\x12,\n" +
+	"\x12rows_skipped_stale\x18\x04 \x01(\x04R\x10rowsSkippedStale\x12F\n" +
+	"\frow_failures\x18\x05 \x03(\v2#.feast_aerospike.v1.ResultCodeCountR\vrowFailures\x12\x1d\n" +
+	"\n" +
+	"read_found\x18\x06 \x01(\x04R\treadFound\x12$\n" +
+	"\x0eread_not_found\x18\a \x01(\x04R\freadNotFound\"\x89\x02\n" +
+	"\x10OperationMetrics\x12\x1c\n" +
+	"\toperation\x18\x01 \x01(\tR\toperation\x12\x14\n" +
+	"\x05calls\x18\x02 \x01(\x04R\x05calls\x127\n" +
+	"\x06errors\x18\x03 \x03(\v2\x1f.feast_aerospike.v1.StatusCountR\x06errors\x12\x14\n" +
+	"\x05items\x18\x04 \x01(\x04R\x05items\x12'\n" +
+	"\x0flatency_buckets\x18\x05 \x03(\x04R\x0elatencyBuckets\x12#\n" +
+	"\rlatency_count\x18\x06 \x01(\x04R\flatencyCount\x12$\n" +
+	"\x0elatency_sum_us\x18\a \x01(\x04R\flatencySumUs\"O\n" +
+	"\vStatusCount\x12\x16\n" +
+	"\x06status\x18\x01 \x01(\x05R\x06status\x12\x12\n" +
+	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
+	"\x05count\x18\x03 \x01(\x04R\x05count\"H\n" +
+	"\x0fResultCodeCount\x12\x1f\n" +
+	"\vresult_code\x18\x01 \x01(\x05R\n" +
+	"resultCode\x12\x14\n" +
+	"\x05count\x18\x02 \x01(\x04R\x05countBa\n" +
 	"\x18dev.feastaerospike.protoB\n" +
 	"StoreProtoZ9github.com/feast-aerospike/feast-aerospike/bindings/go/pbb\x06proto3"
 
@@ -1191,7 +1547,7 @@ func file_feast_aerospike_v1_store_proto_rawDescGZIP() []byte {
 	return file_feast_aerospike_v1_store_proto_rawDescData
 }
 
-var file_feast_aerospike_v1_store_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_feast_aerospike_v1_store_proto_msgTypes = make([]protoimpl.MessageInfo, 23)
 var file_feast_aerospike_v1_store_proto_goTypes = []any{
 	(*FeatureView)(nil),           // 0: feast_aerospike.v1.FeatureView
 	(*Feature)(nil),               // 1: feast_aerospike.v1.Feature
@@ -1211,27 +1567,31 @@ var file_feast_aerospike_v1_store_proto_goTypes = []any{
 	(*TeardownRequest)(nil),       // 15: feast_aerospike.v1.TeardownRequest
 	(*SetRef)(nil),                // 16: feast_aerospike.v1.SetRef
 	(*TeardownResponse)(nil),      // 17: feast_aerospike.v1.TeardownResponse
-	nil,                           // 18: feast_aerospike.v1.WriteRow.ValuesEntry
-	(ValueType_Enum)(0),           // 19: feast_aerospike.v1.ValueType.Enum
-	(*EntityKey)(nil),             // 20: feast_aerospike.v1.EntityKey
-	(*timestamppb.Timestamp)(nil), // 21: google.protobuf.Timestamp
-	(*Value)(nil),                 // 22: feast_aerospike.v1.Value
+	(*MetricsSnapshot)(nil),       // 18: feast_aerospike.v1.MetricsSnapshot
+	(*OperationMetrics)(nil),      // 19: feast_aerospike.v1.OperationMetrics
+	(*StatusCount)(nil),           // 20: feast_aerospike.v1.StatusCount
+	(*ResultCodeCount)(nil),       // 21: feast_aerospike.v1.ResultCodeCount
+	nil,                           // 22: feast_aerospike.v1.WriteRow.ValuesEntry
+	(ValueType_Enum)(0),           // 23: feast_aerospike.v1.ValueType.Enum
+	(*EntityKey)(nil),             // 24: feast_aerospike.v1.EntityKey
+	(*timestamppb.Timestamp)(nil), // 25: google.protobuf.Timestamp
+	(*Value)(nil),                 // 26: feast_aerospike.v1.Value
 }
 var file_feast_aerospike_v1_store_proto_depIdxs = []int32{
 	1,  // 0: feast_aerospike.v1.FeatureView.features:type_name -> feast_aerospike.v1.Feature
-	19, // 1: feast_aerospike.v1.Feature.value_type:type_name -> feast_aerospike.v1.ValueType.Enum
-	20, // 2: feast_aerospike.v1.WriteRow.entity_key:type_name -> feast_aerospike.v1.EntityKey
-	18, // 3: feast_aerospike.v1.WriteRow.values:type_name -> feast_aerospike.v1.WriteRow.ValuesEntry
-	21, // 4: feast_aerospike.v1.WriteRow.event_timestamp:type_name -> google.protobuf.Timestamp
-	21, // 5: feast_aerospike.v1.WriteRow.created_timestamp:type_name -> google.protobuf.Timestamp
+	23, // 1: feast_aerospike.v1.Feature.value_type:type_name -> feast_aerospike.v1.ValueType.Enum
+	24, // 2: feast_aerospike.v1.WriteRow.entity_key:type_name -> feast_aerospike.v1.EntityKey
+	22, // 3: feast_aerospike.v1.WriteRow.values:type_name -> feast_aerospike.v1.WriteRow.ValuesEntry
+	25, // 4: feast_aerospike.v1.WriteRow.event_timestamp:type_name -> google.protobuf.Timestamp
+	25, // 5: feast_aerospike.v1.WriteRow.created_timestamp:type_name -> google.protobuf.Timestamp
 	0,  // 6: feast_aerospike.v1.WriteBatchRequest.feature_view:type_name -> feast_aerospike.v1.FeatureView
 	3,  // 7: feast_aerospike.v1.WriteBatchRequest.rows:type_name -> feast_aerospike.v1.WriteRow
 	5,  // 8: feast_aerospike.v1.WriteBatchResponse.failures:type_name -> feast_aerospike.v1.RowFailure
 	0,  // 9: feast_aerospike.v1.ViewRead.feature_view:type_name -> feast_aerospike.v1.FeatureView
-	20, // 10: feast_aerospike.v1.ReadRequest.entity_keys:type_name -> feast_aerospike.v1.EntityKey
+	24, // 10: feast_aerospike.v1.ReadRequest.entity_keys:type_name -> feast_aerospike.v1.EntityKey
 	7,  // 11: feast_aerospike.v1.ReadRequest.views:type_name -> feast_aerospike.v1.ViewRead
-	21, // 12: feast_aerospike.v1.EntityRow.event_timestamp:type_name -> google.protobuf.Timestamp
-	22, // 13: feast_aerospike.v1.EntityRow.values:type_name -> feast_aerospike.v1.Value
+	25, // 12: feast_aerospike.v1.EntityRow.event_timestamp:type_name -> google.protobuf.Timestamp
+	26, // 13: feast_aerospike.v1.EntityRow.values:type_name -> feast_aerospike.v1.Value
 	9,  // 14: feast_aerospike.v1.ViewResult.rows:type_name -> feast_aerospike.v1.EntityRow
 	10, // 15: feast_aerospike.v1.ReadResponse.views:type_name -> feast_aerospike.v1.ViewResult
 	0,  // 16: feast_aerospike.v1.UpdateRequest.views_to_delete:type_name -> feast_aerospike.v1.FeatureView
@@ -1239,12 +1599,15 @@ var file_feast_aerospike_v1_store_proto_depIdxs = []int32{
 	13, // 18: feast_aerospike.v1.UpdateResponse.jobs:type_name -> feast_aerospike.v1.UpdateJob
 	0,  // 19: feast_aerospike.v1.TeardownRequest.views:type_name -> feast_aerospike.v1.FeatureView
 	16, // 20: feast_aerospike.v1.TeardownResponse.truncated:type_name -> feast_aerospike.v1.SetRef
-	22, // 21: feast_aerospike.v1.WriteRow.ValuesEntry.value:type_name -> feast_aerospike.v1.Value
-	22, // [22:22] is the sub-list for method output_type
-	22, // [22:22] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	19, // 21: feast_aerospike.v1.MetricsSnapshot.operations:type_name -> feast_aerospike.v1.OperationMetrics
+	21, // 22: feast_aerospike.v1.MetricsSnapshot.row_failures:type_name -> feast_aerospike.v1.ResultCodeCount
+	20, // 23: feast_aerospike.v1.OperationMetrics.errors:type_name -> feast_aerospike.v1.StatusCount
+	26, // 24: feast_aerospike.v1.WriteRow.ValuesEntry.value:type_name -> feast_aerospike.v1.Value
+	25, // [25:25] is the sub-list for method output_type
+	25, // [25:25] is the sub-list for method input_type
+	25, // [25:25] is the sub-list for extension type_name
+	25, // [25:25] is the sub-list for extension extendee
+	0,  // [0:25] is the sub-list for field type_name
 }
 
 func init() { file_feast_aerospike_v1_store_proto_init() }
@@ -1259,7 +1622,7 @@ func file_feast_aerospike_v1_store_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_feast_aerospike_v1_store_proto_rawDesc), len(file_feast_aerospike_v1_store_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   23,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -7,6 +7,7 @@ import com.google.protobuf.MessageLite;
 import com.google.protobuf.Parser;
 import dev.feastaerospike.proto.StoreProto.FeatureView;
 import dev.feastaerospike.proto.StoreProto.InitRequest;
+import dev.feastaerospike.proto.StoreProto.MetricsSnapshot;
 import dev.feastaerospike.proto.StoreProto.ReadRequest;
 import dev.feastaerospike.proto.StoreProto.ReadResponse;
 import dev.feastaerospike.proto.StoreProto.TeardownRequest;
@@ -110,8 +111,10 @@ public final class AerospikeOnlineStore implements AutoCloseable {
      * Writes rows of one feature view (Feast's {@code online_write_batch}), after the
      * prewriting hook if there is one.
      *
-     * @return the response, whose {@code rows_written} equals the number of rows
-     * @throws WriteBatchException when any row was not confirmed written
+     * @return the response: {@code rows_written} plus {@code skipped_stale_rows} (rows not
+     *     applied because the record holds a newer event timestamp for the view; only with
+     *     {@code event_time_safe_writes}) equals the number of rows
+     * @throws WriteBatchException when any row was not confirmed written or skipped
      */
     public WriteBatchResponse writeBatch(WriteBatchRequest request) {
         Objects.requireNonNull(request, "request");
@@ -133,12 +136,13 @@ public final class AerospikeOnlineStore implements AutoCloseable {
         if (response.getFailuresCount() > 0) {
             throw new WriteBatchException(request.getFeatureView().getName(), request.getRowsCount(), response);
         }
-        if (response.getRowsWritten() != request.getRowsCount()) {
-            // The ABI promises rows_written + failures == rows; anything else is a bug,
-            // and it must not pass as a successful write.
+        if (response.getRowsWritten() + response.getSkippedStaleRowsCount() != request.getRowsCount()) {
+            // The ABI promises rows_written + skipped + failures == rows; anything else is
+            // a bug, and it must not pass as a successful write.
             throw new InternalException(FeastAerospikeException.NO_RESULT_CODE, "write_batch of feature view '"
                     + request.getFeatureView().getName() + "': the library confirmed " + response.getRowsWritten()
-                    + " of " + request.getRowsCount() + " rows and reported no failures");
+                    + " of " + request.getRowsCount() + " rows (" + response.getSkippedStaleRowsCount()
+                    + " skipped as stale) and reported no failures");
         }
         return response;
     }
@@ -220,6 +224,16 @@ public final class AerospikeOnlineStore implements AutoCloseable {
     public TeardownResponse teardown(TeardownRequest request) {
         Objects.requireNonNull(request, "request");
         return call(Operation.TEARDOWN, request, TeardownResponse.parser());
+    }
+
+    /**
+     * The store's live counters since it was opened (cumulative): per operation calls,
+     * errors by status, items and a latency histogram; write-row outcomes; read
+     * found/not-found. Cheap and lock-free in the library. See
+     * {@code dev.feastaerospike.micrometer.FeastAerospikeMetrics} for Micrometer.
+     */
+    public MetricsSnapshot metrics() {
+        return call(Operation.METRICS, Request.of(new byte[0]), MetricsSnapshot.parser()::parseFrom);
     }
 
     /** True once {@link #close()} was called (or the store was collected). */

@@ -39,7 +39,9 @@ interface NativeBackend {
         WRITE_BATCH(0, "write_batch"),
         READ(1, "read"),
         UPDATE(2, "update"),
-        TEARDOWN(3, "teardown");
+        TEARDOWN(3, "teardown"),
+        /** {@code fas_store_metrics}: takes no request (send the empty one). */
+        METRICS(4, "metrics");
 
         final int number;
         final String label;

@@ -153,6 +153,15 @@ public final class OnlineStoreConfig {
             return put("batch_max_records", records);
         }
 
+        /**
+         * {@code event_time_safe_writes}: a row applies only when the record holds no newer
+         * event timestamp for its view; older rows come back in
+         * {@code WriteBatchResponse.skipped_stale_rows}. Off by default (Feast's behaviour).
+         */
+        public Builder eventTimeSafeWrites(boolean enabled) {
+            return put("event_time_safe_writes", enabled);
+        }
+
         /** The Java form of Feast's {@code prewriting_hook}; applied by the store, not sent. */
         public Builder prewritingHook(PrewritingHook hook) {
             this.prewritingHook = hook;

@@ -14,6 +14,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
@@ -55,6 +56,11 @@ final class PanamaNative implements NativeBackend {
             requestResponse[Operation.READ.ordinal()] = lib.bind("fas_store_read", call);
             requestResponse[Operation.UPDATE.ordinal()] = lib.bind("fas_store_update", call);
             requestResponse[Operation.TEARDOWN.ordinal()] = lib.bind("fas_store_teardown", call);
+            // fas_store_metrics takes no request; the two dropped arguments give it the
+            // request/response shape, so the one call path serves it too.
+            requestResponse[Operation.METRICS.ordinal()] = MethodHandles.dropArguments(
+                    lib.bind("fas_store_metrics", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, ADDRESS)),
+                    1, MemorySegment.class, long.class);
             storeClose = lib.bind("fas_store_close", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
             storeFree = lib.bind("fas_store_free", FunctionDescriptor.ofVoid(ADDRESS));
             bufferFree = lib.bind("fas_buffer_free", FunctionDescriptor.ofVoid(ADDRESS, SIZE_T));

@@ -226,7 +226,7 @@ class ReadResponseReaderTest {
 
     private static long allocatedBytes() {
         return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean())
-                .getThreadAllocatedBytes(Thread.currentThread().getId());
+                .getCurrentThreadAllocatedBytes();
     }
 
     /**

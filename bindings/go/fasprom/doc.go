@@ -1,0 +1,4 @@
+// Package fasprom exports a feast-aerospike Store's metrics to Prometheus.
+//
+//	prometheus.MustRegister(fasprom.NewCollector(store))
+package fasprom
