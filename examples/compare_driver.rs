@@ -36,15 +36,15 @@ use aerospike::{
     Value as AsValue,
 };
 use bare::{narrow_features, policy, record_key, wide_features, NARROW, PROJECTED, WIDE};
-use feast_aerospike::StoreConfig;
+use feast_aerospike::codec::ms_to_timestamp;
 use feast_aerospike::layout::{self, ViewOp};
 use feast_aerospike::proto::v1::value::Val;
 use feast_aerospike::proto::v1::{
     value_type::Enum as ValueType, EntityKey, Feature, FeatureView, ReadRequest, ReadResponse,
     Value, ViewRead, WriteBatchRequest, WriteBatchResponse, WriteRow,
 };
-use feast_aerospike::codec::ms_to_timestamp;
 use feast_aerospike::OnlineStore;
+use feast_aerospike::StoreConfig;
 use prost::Message;
 use workload::{base36, h, unit_f64, EPOCH_2024_MS};
 

@@ -53,10 +53,13 @@ impl OnlineStore {
     /// out): on the direct path the bytes are built straight from the
     /// server's answer.
     pub async fn read_encoded(&self, request: &ReadRequest) -> Result<Vec<u8>> {
-        let Some(direct) = &self.direct else {
-            return Ok(self.read(request).await?.encode_to_vec());
-        };
         let entities = request.entity_keys.len();
+        let Some(direct) = &self.direct else {
+            let response = (self.metrics)
+                .read(entities, self.read_with_crate(request))
+                .await?;
+            return Ok(response.encode_to_vec());
+        };
         let call = async {
             self.check_open("read")?;
             crate::limits::check_read(request)?;

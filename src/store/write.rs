@@ -121,6 +121,7 @@ impl OnlineStore {
                             view: &view.name,
                             ttl: self.wire_ttl(),
                             entity_key_version: version,
+                            stale_guard: self.config().event_time_safe_writes,
                         };
                         direct.write_chunk(&c, &rows, policy, &mut response);
                     }

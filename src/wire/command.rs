@@ -23,6 +23,7 @@ const INFO3_LAST: u8 = 0x01;
 const FIELD_NAMESPACE: u8 = 0;
 const FIELD_SET: u8 = 1;
 const FIELD_BATCH_INDEX: u8 = 41;
+const FIELD_FILTER_EXP: u8 = 43;
 
 /// Batch flags: allow inline, respond for every key, report error records.
 const BATCH_FLAGS: u8 = 0x0d;
@@ -93,11 +94,14 @@ impl<'b> BatchBuilder<'b> {
         self.buf
             .extend_from_slice(&[ROW_INFO | ROW_TTL, INFO1_READ, 0, 0]);
         self.buf.extend_from_slice(&0u32.to_be_bytes()); // read-touch ttl: server default
-        self.fields_and_ops(ns, set, n_ops);
+        self.fields_and_ops(ns, set, None, n_ops);
     }
 
     /// A write row (respond-all-ops, as the official clients send them)
-    /// with record ttl `ttl` (0 namespace default, u32::MAX never expire).
+    /// with record ttl `ttl` (0 namespace default, u32::MAX never expire)
+    /// and an optional filter expression (packed msgpack): the server
+    /// applies the row only when it holds, else answers 27 (filtered out).
+    #[allow(clippy::too_many_arguments)]
     pub fn write_row(
         &mut self,
         index: u32,
@@ -105,6 +109,7 @@ impl<'b> BatchBuilder<'b> {
         ns: &str,
         set: &str,
         ttl: u32,
+        filter: Option<&[u8]>,
         n_ops: u16,
     ) {
         self.row_key(index, digest);
@@ -116,17 +121,26 @@ impl<'b> BatchBuilder<'b> {
         ]);
         self.buf.extend_from_slice(&0u16.to_be_bytes()); // generation
         self.buf.extend_from_slice(&ttl.to_be_bytes());
-        self.fields_and_ops(ns, set, n_ops);
+        self.fields_and_ops(ns, set, filter, n_ops);
     }
 
-    fn fields_and_ops(&mut self, ns: &str, set: &str, n_ops: u16) {
-        self.buf.extend_from_slice(&2u16.to_be_bytes());
+    /// Namespace and set (then the filter, as the official clients order
+    /// them), then the op count.
+    fn fields_and_ops(&mut self, ns: &str, set: &str, filter: Option<&[u8]>, n_ops: u16) {
+        let n_fields: u16 = if filter.is_some() { 3 } else { 2 };
+        self.buf.extend_from_slice(&n_fields.to_be_bytes());
         self.buf.extend_from_slice(&n_ops.to_be_bytes());
-        for (ty, s) in [(FIELD_NAMESPACE, ns), (FIELD_SET, set)] {
+        for (ty, s) in [
+            (FIELD_NAMESPACE, ns.as_bytes()),
+            (FIELD_SET, set.as_bytes()),
+        ]
+        .into_iter()
+        .chain(filter.map(|f| (FIELD_FILTER_EXP, f)))
+        {
             self.buf
                 .extend_from_slice(&(s.len() as u32 + 1).to_be_bytes());
             self.buf.push(ty);
-            self.buf.extend_from_slice(s.as_bytes());
+            self.buf.extend_from_slice(s);
         }
     }
 
@@ -420,7 +434,7 @@ mod tests {
             .unwrap();
         let mut buf = Vec::new();
         let mut b = BatchBuilder::new(&mut buf, 2000);
-        b.write_row(0, &digest, "feast", "asprobe_main", 3600, 3);
+        b.write_row(0, &digest, "feast", "asprobe_main", 3600, None, 3);
         let at = b.begin_op(OP_CDT_MODIFY, PARTICLE_BLOB, "event_ts");
         put_event_ts(b.buf(), "fv_a", 10);
         b.end_op(at);

@@ -98,7 +98,12 @@ impl Direct {
 
     /// Read, answering the encoded `ReadResponse`. `keys` are the
     /// serialized entity keys of `request.entity_keys`.
-    pub fn read(&self, request: &ReadRequest, keys: &[Vec<u8>], policy: Policy) -> Result<ReadOutcome> {
+    pub fn read(
+        &self,
+        request: &ReadRequest,
+        keys: &[Vec<u8>],
+        policy: Policy,
+    ) -> Result<ReadOutcome> {
         read::read(&self.cluster, &self.layout, request, keys, policy)
     }
 

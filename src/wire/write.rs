@@ -9,14 +9,16 @@ use super::command::{
 use super::exec::{self, BatchOp, Policy, RunError};
 use super::msgpack;
 use super::values::encode_into;
+use crate::classify::{classify, Failure};
 use crate::codec::timestamp_to_ms;
 use crate::entity_key::{digest, serialize_entity_key_into};
-use crate::classify::{classify, Failure};
 use crate::error::ErrorKind;
+use crate::event_time::stale_guard_wire;
 use crate::layout::{Location, CREATED_TS_BIN, EVENT_TS_BIN, FEATURES_BIN};
 use crate::proto::v1::{RowFailure, WriteBatchResponse, WriteRow};
 
 const RC_OK: u8 = 0;
+const RC_FILTERED_OUT: u8 = 27;
 
 /// One chunk of rows of one view, encoded and ready to send.
 pub struct WriteChunk<'a> {
@@ -25,6 +27,10 @@ pub struct WriteChunk<'a> {
     /// Record TTL on the wire: 0 namespace default, u32::MAX never expire.
     pub ttl: u32,
     pub entity_key_version: u32,
+    /// Event-time-safe writes: each row carries the stale guard
+    /// (`crate::event_time`), and a row the server filters out (27) is
+    /// reported as skipped, not failed.
+    pub stale_guard: bool,
 }
 
 struct Encoded {
@@ -34,6 +40,8 @@ struct Encoded {
     created_ms: Option<i64>,
     /// The row's `{feature: value}` map in `WriteBatch::features`.
     features: (usize, usize),
+    /// Its stale guard, when the chunk writes event-time-safe.
+    guard: Option<Vec<u8>>,
 }
 
 struct WriteBatch<'a> {
@@ -42,6 +50,7 @@ struct WriteBatch<'a> {
     features: Vec<u8>,
     written: Vec<bool>,
     failures: Vec<RowFailure>,
+    skipped: Vec<u32>,
 }
 
 /// Write `rows` (each with its index in the request), adding the outcome
@@ -60,6 +69,7 @@ pub fn write_chunk(
         features: Vec::with_capacity(rows.len() * 64),
         written: Vec::new(),
         failures: Vec::new(),
+        skipped: Vec::new(),
     };
     let mut key_buf = Vec::with_capacity(64);
     for &(index, row) in rows {
@@ -131,6 +141,7 @@ pub fn write_chunk(
     }
     response.rows_written += batch.written.iter().filter(|w| **w).count() as u64;
     response.failures.append(&mut batch.failures);
+    response.skipped_stale_rows.append(&mut batch.skipped);
 }
 
 impl WriteBatch<'_> {
@@ -157,10 +168,15 @@ impl WriteBatch<'_> {
                 return Err(format!("feature {name:?}: {e}"));
             }
         }
+        let event_ms = timestamp_to_ms(event_ts);
         Ok(Encoded {
+            guard: self
+                .chunk
+                .stale_guard
+                .then(|| stale_guard_wire(self.chunk.view, event_ms)),
             index,
             digest: digest(&self.chunk.loc.set_name, key_buf),
-            event_ms: timestamp_to_ms(event_ts),
+            event_ms,
             created_ms: row.created_timestamp.as_ref().map(timestamp_to_ms),
             features: (start, self.features.len()),
         })
@@ -179,6 +195,7 @@ impl BatchOp for WriteBatch<'_> {
                 &c.loc.namespace,
                 &c.loc.set_name,
                 c.ttl,
+                row.guard.as_deref(),
                 n_ops,
             );
             let at = b.begin_op(OP_CDT_MODIFY, PARTICLE_BLOB, FEATURES_BIN);
@@ -208,6 +225,10 @@ impl BatchOp for WriteBatch<'_> {
     ) -> Result<(), String> {
         if result_code == RC_OK {
             self.written[r] = true;
+            return Ok(());
+        }
+        if result_code == RC_FILTERED_OUT && self.chunk.stale_guard {
+            self.skipped.push(self.rows[r].index);
             return Ok(());
         }
         let index = self.rows[r].index;
