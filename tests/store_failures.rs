@@ -107,8 +107,11 @@ fn an_open_error_rate_breaker_is_a_connection_failure_not_a_timeout() {
     // breaker (100 errors per tend window); the commands it then refuses
     // were never sent: CONNECTION, and write rows not in doubt, without the
     // TIMEOUT result code 9.
+    // The breaker is the crate's (the direct path has none: its commands
+    // to a failing node time out or fail to connect, docs/hot-path.md).
     let server = server();
-    let store = connect(&server, r#""max_retries":0,"batch_total_timeout_ms":500"#);
+    let store = connect(&server, r#""max_retries":0,"batch_total_timeout_ms":500"#)
+        .without_direct_path();
     server.drop_next_requests(u64::MAX / 2);
     let mut tripped = None;
     for _ in 0..2000 {
