@@ -110,8 +110,8 @@ fn an_open_error_rate_breaker_is_a_connection_failure_not_a_timeout() {
     // The breaker is the crate's (the direct path has none: its commands
     // to a failing node time out or fail to connect, docs/hot-path.md).
     let server = server();
-    let store = connect(&server, r#""max_retries":0,"batch_total_timeout_ms":500"#)
-        .without_direct_path();
+    let store =
+        connect(&server, r#""max_retries":0,"batch_total_timeout_ms":500"#).without_direct_path();
     server.drop_next_requests(u64::MAX / 2);
     let mut tripped = None;
     for _ in 0..2000 {

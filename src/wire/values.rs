@@ -173,6 +173,13 @@ fn len_field(out: &mut Vec<u8>, field: u32, payload: &[u8]) {
     out.extend_from_slice(payload);
 }
 
+fn write_list<T>(out: &mut Vec<u8>, items: &[T], mut each: impl FnMut(&mut Vec<u8>, &T)) {
+    msgpack::write_array_header(out, items.len());
+    for x in items {
+        each(out, x);
+    }
+}
+
 /// Append a feature value as Feast's Python store stores it inside the
 /// `features` map.
 pub fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
@@ -189,39 +196,20 @@ pub fn encode_into(value: &Value, out: &mut Vec<u8>) -> Result<(), String> {
         Val::StringVal(s) => msgpack::write_str(out, s),
         Val::BytesVal(b) => msgpack::write_particle(out, PARTICLE_BLOB, b),
         Val::Int64ListVal(l) | Val::UnixTimestampListVal(l) => {
-            msgpack::write_array_header(out, l.val.len());
-            l.val.iter().for_each(|x| msgpack::write_int(out, *x));
+            write_list(out, &l.val, |o, x| msgpack::write_int(o, *x))
         }
         Val::Int32ListVal(l) => {
-            msgpack::write_array_header(out, l.val.len());
-            l.val
-                .iter()
-                .for_each(|x| msgpack::write_int(out, i64::from(*x)));
+            write_list(out, &l.val, |o, x| msgpack::write_int(o, i64::from(*x)))
         }
-        Val::DoubleListVal(l) => {
-            msgpack::write_array_header(out, l.val.len());
-            l.val.iter().for_each(|x| msgpack::write_f64(out, *x));
-        }
+        Val::DoubleListVal(l) => write_list(out, &l.val, |o, x| msgpack::write_f64(o, *x)),
         Val::FloatListVal(l) => {
-            msgpack::write_array_header(out, l.val.len());
-            l.val
-                .iter()
-                .for_each(|x| msgpack::write_f64(out, f64::from(*x)));
+            write_list(out, &l.val, |o, x| msgpack::write_f64(o, f64::from(*x)))
         }
-        Val::BoolListVal(l) => {
-            msgpack::write_array_header(out, l.val.len());
-            l.val.iter().for_each(|b| msgpack::write_bool(out, *b));
-        }
-        Val::StringListVal(l) => {
-            msgpack::write_array_header(out, l.val.len());
-            l.val.iter().for_each(|s| msgpack::write_str(out, s));
-        }
-        Val::BytesListVal(l) => {
-            msgpack::write_array_header(out, l.val.len());
-            l.val
-                .iter()
-                .for_each(|b| msgpack::write_particle(out, PARTICLE_BLOB, b));
-        }
+        Val::BoolListVal(l) => write_list(out, &l.val, |o, b| msgpack::write_bool(o, *b)),
+        Val::StringListVal(l) => write_list(out, &l.val, |o, s| msgpack::write_str(o, s)),
+        Val::BytesListVal(l) => write_list(out, &l.val, |o, b| {
+            msgpack::write_particle(o, PARTICLE_BLOB, b)
+        }),
         _ => msgpack::write_value(out, &encode_value(value)?)?,
     }
     Ok(())
