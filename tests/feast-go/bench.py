@@ -18,6 +18,14 @@ binds its metrics port on every interface):
   unshare -n bash -c 'ip link set lo up && exec python3 tests/feast-go/bench.py \\
       --go-server ~/.cache/feast-aerospike/bin/feast-go-server \\
       --testserver target/release/feast-aerospike-testserver'
+
+or against a running Aerospike server on loopback, outside any namespace
+(`--aerospike 127.0.0.1:3000`, loopback only). This needs the Go server built
+by bindings/go/feastserver/build.sh, whose patch binds the metrics listener
+on -host (127.0.0.1 here) instead of every interface; after start-up the
+script checks that every listening socket of both servers is on 127.0.0.1
+and stops if one is not. Data goes to project --project's sets of namespace
+"feast", removed at the end (`feast teardown`).
 """
 import argparse
 import json
@@ -136,29 +144,67 @@ def wait_port(port, proc, name, timeout=120):
     raise SystemExit(f"{name} did not listen")
 
 
+def listeners_outside_loopback(pids):
+    """Listening TCP sockets of pids (and their descendants) not on 127.0.0.1."""
+    children = {}
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open(f"/proc/{d}/stat") as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(d))
+    tree, todo = set(), list(pids)
+    while todo:
+        p = todo.pop()
+        if p not in tree:
+            tree.add(p)
+            todo.extend(children.get(p, []))
+    out = subprocess.run(["ss", "-ltnpH"], check=True, capture_output=True, text=True).stdout
+    bad = []
+    for line in out.splitlines():
+        cols = line.split()
+        owners = {int(x.split(",")[0]) for x in line.split("pid=")[1:]}
+        if owners & tree and not cols[3].startswith("127.0.0.1:"):
+            bad.append(line)
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--go-server", required=True)
-    ap.add_argument("--testserver", required=True)
+    ap.add_argument("--testserver", help="the test server binary (default mode)")
+    ap.add_argument("--aerospike", help="HOST:PORT of a running Aerospike server, loopback only")
+    ap.add_argument("--project", default="bench")
     ap.add_argument("--entities", type=int, default=10_000)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--python-workers", type=int, default=2)
     ap.add_argument("--out", default="-")
     args = ap.parse_args()
+    if bool(args.testserver) == bool(args.aerospike):
+        ap.error("give exactly one of --testserver and --aerospike")
+    if args.aerospike and not args.aerospike.startswith("127.0.0.1:"):
+        ap.error("--aerospike must be on 127.0.0.1 (loopback only)")
 
     work = tempfile.mkdtemp(prefix="feast-go-bench-")
     loadgen = os.path.join(work, "loadgen")
     subprocess.run(["go", "build", "-o", loadgen, os.path.join(HERE, "loadgen", "main.go")], check=True, cwd=work)
-    ts_proc, host, port = start_testserver(args.testserver)
-    procs = [ts_proc]
+    if args.testserver:
+        ts_proc, host, port = start_testserver(args.testserver)
+        procs = [ts_proc]
+    else:
+        host, port = args.aerospike.rsplit(":", 1)
+        procs = []
+    store = None
     try:
         repo = os.path.join(work, "repo")
         os.makedirs(os.path.join(repo, "data"))
         with open(os.path.join(repo, "features.py"), "w") as f:
             f.write(REPO)
         with open(os.path.join(repo, "feature_store.yaml"), "w") as f:
-            f.write(f"project: bench\nprovider: local\nregistry: data/registry.db\n"
+            f.write(f"project: {args.project}\nprovider: local\nregistry: data/registry.db\n"
                     f"entity_key_serialization_version: 3\n"
                     f"online_store:\n  type: aerospike\n  hosts: [[\"{host}\", {port}]]\n"
                     f"offline_store:\n  type: file\n")
@@ -181,8 +227,13 @@ def main():
         procs.append(subprocess.Popen(
             [args.go_server, "-chdir", repo, "-type", "http", "-host", "127.0.0.1", "-port", str(go_port),
              "-metrics-port", str(free_port())], stdout=log, stderr=subprocess.STDOUT))
-        wait_port(py_port, procs[1], "feast serve")
-        wait_port(go_port, procs[2], "Go server")
+        py_proc, go_proc = procs[-2:]
+        wait_port(py_port, py_proc, "feast serve")
+        wait_port(go_port, go_proc, "Go server")
+        time.sleep(1)
+        bad = listeners_outside_loopback([py_proc.pid, go_proc.pid])
+        if bad:
+            raise SystemExit("a server listens outside loopback:\n" + "\n".join(bad))
 
         views = {"NARROW": ["driver_narrow:" + c for c in df_n.columns if c not in ("driver_id", "event_timestamp")],
                  "WIDE": [f"driver_wide:w{i:03d}" for i in range(100)]}
@@ -226,6 +277,8 @@ def main():
             with open(args.out, "w") as f:
                 f.write(text + "\n")
     finally:
+        if args.aerospike and store is not None:
+            subprocess.run(["feast", "teardown"], cwd=repo, stdout=subprocess.DEVNULL)
         for p in procs:
             p.terminate()
         for p in procs:

@@ -13,7 +13,8 @@
 #
 # Nothing downloaded or built lands in this repository: everything lives in
 # $FAS_CACHE_DIR (default ~/.cache/feast-aerospike). The only inputs kept here
-# are this script, feast-aerospike.patch (the factory case) and the adapter
+# are this script, feast-aerospike.patch (the factory case, and the metrics
+# listener on the server's -host instead of every interface) and the adapter
 # ../feastcompat/onlinestore/aerospikeonlinestore.go, copied into Feast's
 # go/internal/feast/onlinestore/. Versions: scripts/versions.env.
 #
@@ -31,6 +32,8 @@ export GOMODCACHE="$cache/gomod" GOFLAGS="-modcacherw -buildvcs=false"
 tools="$cache/tools"
 src="$cache/feast-$FEAST_GO_VERSION"
 mkdir -p "$cache" "$tools"
+# The files the patch and the build change (pristine copies: FILE.orig).
+patched="go.mod go.sum go/main.go go/internal/feast/onlinestore/onlinestore.go"
 log() { echo "--- [feastserver] $* ($(date -u +%H:%M:%S))" >&2; }
 
 fetch() {
@@ -59,7 +62,7 @@ fetch() {
       "$src/protos/feast/$folder/"*.proto
   done
   # Keep pristine copies of the files the patch and the build change.
-  for f in go.mod go.sum go/internal/feast/onlinestore/onlinestore.go; do
+  for f in $patched; do
     cp "$src/$f" "$src/$f.orig"
   done
   log "download the server's Go dependencies"
@@ -69,7 +72,9 @@ fetch() {
 
 prepare() {
   log "patch Feast ($here/feast-aerospike.patch) and add the adapter"
-  for f in go.mod go.sum go/internal/feast/onlinestore/onlinestore.go; do
+  for f in $patched; do
+    # A cache fetched before a file joined $patched still has it pristine.
+    [ -f "$src/$f.orig" ] || cp "$src/$f" "$src/$f.orig"
     cp "$src/$f.orig" "$src/$f"
   done
   patch -s -p1 -d "$src" <"$here/feast-aerospike.patch"
