@@ -16,10 +16,10 @@ cargo build -j2 --release --example faults
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 start=$SECONDS
-# The in-process test server logs every injected fault on stderr: kept in a
-# file, shown only when the run fails.
+# The in-process test servers log every injected fault and node stop on
+# stderr: kept in a file, the rest shown only when the run fails.
 if ! target/release/examples/faults --seconds "$FAULT_SECONDS" --node-seconds "$NODE_FAULT_SECONDS" 2>"$log"; then
-  grep -v 'fault injection' "$log" | tail -n 40 >&2
+  grep -v -e 'fault injection' -e 'cluster: node' "$log" | tail -n 40 >&2
   echo "[faults] FAILED after $((SECONDS - start))s" >&2
   exit 1
 fi
