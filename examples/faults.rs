@@ -1,16 +1,21 @@
 //! The fault run of CI (scripts/ci/faults.sh): writers and readers call the
 //! store through the C ABI (`fas_store_*` with protobuf bytes, as a C caller
-//! does) while the test server drops requests, delays answers past the
-//! client's timeouts, disconnects every client and restarts (data kept).
-//! Afterwards every row is read back and the run fails on:
+//! does) in two phases:
+//! - `server`: one test server drops requests, delays answers past the
+//!   client's timeouts, disconnects every client and restarts (data kept);
+//! - `node-loss`: a 3-node test server cluster (replication factor 2, every
+//!   node a seed) has one node stopped and restarted, in turn, under load.
+//!
+//! After each phase every row is read back and the run fails on:
 //! - an acknowledged row that is missing (lost);
 //! - a row reported failed and *not* in doubt that was in fact written;
 //! - a call that overran its `timeout_ms` by more than 10%.
 //!
-//! It prints acknowledged / lost / in-doubt / failed counts.
+//! It prints acknowledged / lost / in-doubt / failed counts per phase.
 //!
-//! `cargo run --release --example faults -- [--seconds N] [--seed N]`
-//! (a test server of this repository, in process; not Aerospike).
+//! `cargo run --release --example faults -- [--seconds N] [--node-seconds N] [--seed N]`
+//! (`--node-seconds 0` skips the node-loss phase; test servers of this
+//! repository, in process; not Aerospike).
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -24,7 +29,7 @@ use std::time::{Duration, Instant};
 use common::ffi::*;
 use feast_aerospike::ffi::*;
 use feast_aerospike::proto::v1::*;
-use feast_aerospike_testserver::{ServerConfig, TestServer};
+use feast_aerospike_testserver::{ClusterConfig, ServerConfig, TestCluster, TestServer};
 use prost::Message;
 
 const VIEW: &str = "faults";
@@ -54,12 +59,14 @@ struct Ledger {
 
 struct Args {
     seconds: u64,
+    node_seconds: u64,
     seed: u64,
 }
 
 fn args() -> Result<Args, String> {
     let mut a = Args {
         seconds: 45,
+        node_seconds: 20,
         seed: 11,
     };
     let mut it = std::env::args().skip(1);
@@ -71,6 +78,7 @@ fn args() -> Result<Args, String> {
         };
         match k.as_str() {
             "--seconds" => a.seconds = num("--seconds")?,
+            "--node-seconds" => a.node_seconds = num("--node-seconds")?,
             "--seed" => a.seed = num("--seed")?,
             other => return Err(format!("unknown argument {other}")),
         }
@@ -205,7 +213,7 @@ fn mismatches(rows: &[(i64, i64)], resp: &ReadResponse) -> Vec<String> {
 /// Reads `ids` back with no deadline and no faults; found values by id.
 fn read_back(h: Handle, ids: &[(i64, i64)]) -> HashMap<i64, Option<i64>> {
     let mut out = HashMap::new();
-    for chunk in ids.chunks(500) {
+    for chunk in ids.chunks(2000) {
         let resp: ReadResponse = call_ok(fas_store_read, h.0, &read_request(chunk, 0));
         for ((id, _), row) in chunk.iter().zip(&resp.views[0].rows) {
             let v = match row.values.first().and_then(|v| v.val.as_ref()) {
@@ -251,27 +259,61 @@ fn inject(server: &TestServer, seed: u64, stop: &AtomicBool, counts: &[AtomicU64
     }
 }
 
-fn main() -> ExitCode {
-    let args = match args() {
-        Ok(a) => a,
-        Err(e) => {
-            eprintln!("faults: {e}\nusage: faults [--seconds N] [--seed N]");
-            return ExitCode::from(2);
-        }
-    };
-    let server = TestServer::start(ServerConfig::default()).expect("start the test server");
+/// Stops one node of the cluster and starts it again until `stop`, each
+/// time the next node (seed nodes included): down about 1.5-3 s, then up
+/// about 1.5-3 s so its partitions move back.
+fn cycle_nodes(cluster: &TestCluster, seed: u64, stop: &AtomicBool) -> String {
+    let mut n = seed;
+    let mut cycles = 0u64;
+    let nodes = cluster.node_count();
+    while !stop.load(Ordering::Relaxed) {
+        n = n
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        let node = cycles as usize % nodes;
+        cycles += 1;
+        cluster.stop_node(node).expect("stop a test server node");
+        sleep_unless(stop, Duration::from_millis(1500 + (n >> 40) % 1500));
+        cluster.start_node(node).expect("start a test server node");
+        sleep_unless(stop, Duration::from_millis(1500 + (n >> 50) % 1500));
+    }
+    // Proof the load reached every node and the map moved with the stops.
+    let requests: Vec<String> = (0..nodes)
+        .map(|i| cluster.request_count(i).to_string())
+        .collect();
+    format!(
+        "node stops={cycles} of {nodes} nodes, requests per node {}, partition generation {}",
+        requests.join("/"),
+        cluster.partition_generation()
+    )
+}
+
+/// Sleeps `d`, cut short when `stop` is set.
+fn sleep_unless(stop: &AtomicBool, d: Duration) {
+    let until = Instant::now() + d;
+    while !stop.load(Ordering::Relaxed) && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// One bounded phase: writers and readers on a store opened with
+/// `hosts` while `inject` runs for `seconds`; then every row is read back
+/// and checked. Prints the phase's counts; false on a failed check.
+fn phase(
+    name: &str,
+    hosts: &str,
+    seconds: u64,
+    inject: impl FnOnce(&AtomicBool) -> String + Send,
+) -> bool {
     let config = format!(
-        r#"{{"project":"faults","hosts":[["{}",{}]],"batch_total_timeout_ms":1500,"socket_timeout_ms":300,"max_retries":2}}"#,
-        server.addr().ip(),
-        server.addr().port()
+        r#"{{"project":"faults","hosts":[{hosts}],"batch_total_timeout_ms":1500,"socket_timeout_ms":300,"max_retries":2}}"#,
     );
     let store = open(&config).unwrap_or_else(|e| panic!("open: {e:?}"));
     let h = Handle(store);
     let ledger = Mutex::new(Ledger::default());
     let stop = AtomicBool::new(false);
-    let fault_counts: [AtomicU64; 4] = Default::default();
     let started = Instant::now();
-    std::thread::scope(|s| {
+    let faults = std::thread::scope(|s| {
         for w in 0..WRITERS {
             let (ledger, stop) = (&ledger, &stop);
             s.spawn(move || writer(h, w, stop, ledger));
@@ -280,12 +322,13 @@ fn main() -> ExitCode {
             let (ledger, stop) = (&ledger, &stop);
             s.spawn(move || reader(h, r, stop, ledger));
         }
-        let injector = s.spawn(|| inject(&server, args.seed, &stop, &fault_counts));
-        std::thread::sleep(Duration::from_secs(args.seconds));
+        let injector = s.spawn(|| inject(&stop));
+        std::thread::sleep(Duration::from_secs(seconds));
         stop.store(true, Ordering::Relaxed);
-        injector.join().expect("fault injector");
+        injector.join().expect("fault injector")
     });
     let faulted = started.elapsed();
+    let checking = Instant::now();
 
     let l = ledger.into_inner().unwrap_or_else(|e| e.into_inner());
     let acked: Vec<(i64, i64)> = l.acknowledged.iter().map(|(a, b)| (*a, *b)).collect();
@@ -309,19 +352,13 @@ fn main() -> ExitCode {
     // SAFETY: every thread using the handle has finished.
     unsafe { fas_store_free(store) };
 
-    let names = ["drops", "delays", "disconnects", "restarts"];
-    let faults: Vec<String> = names
-        .iter()
-        .zip(&fault_counts)
-        .map(|(n, c)| format!("{n}={}", c.load(Ordering::Relaxed)))
-        .collect();
     println!(
-        "faults: {:.1}s under faults ({}) on the repository's test server",
+        "faults[{name}]: {:.1}s under faults ({faults}) on the repository's test server; read back in {:.1}s",
         faulted.as_secs_f64(),
-        faults.join(" ")
+        checking.elapsed().as_secs_f64(),
     );
     println!(
-        "faults: acknowledged={} lost={} in_doubt={} (written {}) failed={} (written {}) call_errors={} overruns={} read_mismatches={}",
+        "faults[{name}]: acknowledged={} lost={} in_doubt={} (written {}) failed={} (written {}) call_errors={} overruns={} read_mismatches={}",
         acked.len(),
         lost.len(),
         doubt.len(),
@@ -346,13 +383,57 @@ fn main() -> ExitCode {
         ("acknowledged row read wrong", l.read_mismatches.clone()),
     ] {
         for item in items.iter().take(10) {
-            eprintln!("faults: FAIL {what}: {item}");
+            eprintln!("faults[{name}]: FAIL {what}: {item}");
         }
         ok &= items.is_empty();
     }
     if acked.is_empty() {
-        eprintln!("faults: FAIL nothing was acknowledged: the run proved nothing");
+        eprintln!("faults[{name}]: FAIL nothing was acknowledged: the run proved nothing");
         ok = false;
+    }
+    ok
+}
+
+fn host(addr: std::net::SocketAddr) -> String {
+    format!(r#"["{}",{}]"#, addr.ip(), addr.port())
+}
+
+fn main() -> ExitCode {
+    let args = match args() {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("faults: {e}\nusage: faults [--seconds N] [--node-seconds N] [--seed N]");
+            return ExitCode::from(2);
+        }
+    };
+    // Phase 1: one server that drops, delays, disconnects and restarts.
+    let server = TestServer::start(ServerConfig::default()).expect("start the test server");
+    let mut ok = phase("server", &host(server.addr()), args.seconds, |stop| {
+        let fault_counts: [AtomicU64; 4] = Default::default();
+        inject(&server, args.seed, stop, &fault_counts);
+        let names = ["drops", "delays", "disconnects", "restarts"];
+        names
+            .iter()
+            .zip(&fault_counts)
+            .map(|(n, c)| format!("{n}={}", c.load(Ordering::Relaxed)))
+            .collect::<Vec<_>>()
+            .join(" ")
+    });
+    drop(server);
+    // Phase 2: a 3-node cluster (replication factor 2) with one node
+    // stopped and restarted in turn; every node is a seed.
+    if args.node_seconds > 0 {
+        let cluster = TestCluster::start(ClusterConfig {
+            nodes: 3,
+            ..ClusterConfig::default()
+        })
+        .expect("start the test server cluster");
+        let hosts: Vec<String> = (0..cluster.node_count())
+            .map(|i| host(cluster.addr(i)))
+            .collect();
+        ok &= phase("node-loss", &hosts.join(","), args.node_seconds, |stop| {
+            cycle_nodes(&cluster, args.seed, stop)
+        });
     }
     if ok {
         ExitCode::SUCCESS
