@@ -230,7 +230,29 @@ impl Cluster {
         if !force && map.signature == sig && !map.nodes.is_empty() {
             return Ok(Router { map });
         }
-        let _one = self.refresh.lock().unwrap_or_else(|p| p.into_inner());
+        // One thread re-reads the map; the others never queue behind it past
+        // their own deadline: they go on with the map they have (a retry
+        // re-routes), or wait for a first map only until their deadline.
+        let _one = loop {
+            match self.refresh.try_lock() {
+                Ok(guard) => break guard,
+                Err(std::sync::TryLockError::Poisoned(p)) => break p.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    let map = self.current();
+                    if !map.nodes.is_empty() {
+                        return Ok(Router { map });
+                    }
+                    if remaining(deadline).is_none() {
+                        return Err(NetError {
+                            timeout: true,
+                            sent: false,
+                            message: "the deadline expired waiting for the partition map".into(),
+                        });
+                    }
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        };
         let map = self.current();
         let sig = self.signature();
         if !force && map.signature == sig && !map.nodes.is_empty() {
