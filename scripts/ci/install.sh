@@ -31,7 +31,7 @@ PREFIX="$work/prefix"
 
 step "scripts/install.sh into a temporary prefix"
 FAS_SKIP_BUILD=1 bash scripts/install.sh "$PREFIX"
-for f in include/feast_aerospike.h lib/libfeast_aerospike.so lib/libfeast_aerospike.a \
+for f in include/feast_aerospike.h include/feast_aerospike_read.h lib/libfeast_aerospike.so lib/libfeast_aerospike.a \
   lib/pkgconfig/feast_aerospike.pc lib/cmake/feast_aerospike/feast_aerospike-config.cmake \
   lib/cmake/feast_aerospike/feast_aerospike-config-version.cmake \
   share/feast_aerospike/proto/feast_aerospike/v1/store.proto; do
