@@ -258,9 +258,22 @@ impl Cluster {
         if !force && map.signature == sig && !map.nodes.is_empty() {
             return Ok(Router { map });
         }
-        let fresh = Arc::new(self.read_map(&map, sig, deadline)?);
-        *self.map.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
-        Ok(Router { map: fresh })
+        match self.read_map(&map, sig, deadline) {
+            Ok(fresh) => {
+                let fresh = Arc::new(fresh);
+                *self.map.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();
+                Ok(Router { map: fresh })
+            }
+            // A map that cannot be re-read right now (a node dropping info
+            // requests, a deadline too short for the exchange) does not
+            // fail a command that the map we have can still route: the
+            // command goes where the last map says, and its own failure, if
+            // any, is what it reports (then a write row sent is in doubt,
+            // where failing here would report it unsent). The old signature
+            // stays, so the next command tries the refresh again.
+            Err(_) if !map.nodes.is_empty() => Ok(Router { map }),
+            Err(e) => Err(e),
+        }
     }
 
     fn read_map(
