@@ -99,6 +99,10 @@ fn reads(store: &OnlineStore) -> Vec<ReadResponse> {
         read(store, keys.clone(), &[(&o, &[]), (&m, &["f64"]), (&m, &[])]).unwrap(),
         read(store, keys.clone(), &[(&o, &["y"])]).unwrap(),
         read(store, vec![driver(3)], &[(&m, &[]), (&o, &[])]).unwrap(),
+        // One entity: a single-record command on the direct path.
+        read(store, vec![driver(4)], &[(&m, &["s", "nope", "i64"])]).unwrap(),
+        read(store, vec![driver(1)], &[(&o, &["y"])]).unwrap(),
+        read(store, vec![driver(11)], &[(&m, &[])]).unwrap(),
         read(store, vec![], &[(&m, &[])]).unwrap(),
     ]
 }
@@ -127,6 +131,9 @@ fn direct_and_crate_paths_answer_every_read_identically() {
         })
         .collect();
     write(&direct, &other(), other_rows);
+    // Single-row writes (a single-record command on the direct path).
+    write(&direct, &mixed(), vec![mixed_row(4)]);
+    write(&via_crate, &mixed(), vec![mixed_row(5)]);
     let a = reads(&direct);
     let b = reads(&via_crate);
     // Debug text, not ==: NaN list elements are equal only as text. The
@@ -152,6 +159,13 @@ fn direct_and_crate_paths_answer_every_read_identically() {
     // Entity 1 has no "other" slot: the projected read retries without
     // contexts and still finds nothing, without hiding anything.
     assert!(!a[3].views[0].rows[1].found && a[3].views[0].rows[3].found);
+    // The single-entity reads: found with its values, the slot-less
+    // projection (retried without contexts) and the absent entity missed.
+    let single = &a[5].views[0].rows[0];
+    assert!(single.found);
+    assert_eq!(single.values[2], val(Val::Int64Val(4_000_000_028)));
+    assert_eq!(single.values[1], Value::default());
+    assert!(!a[6].views[0].rows[0].found && !a[7].views[0].rows[0].found);
 }
 
 #[test]

@@ -122,7 +122,12 @@ pub fn run(
                 let node = router.node_at(g).clone();
                 let server_ms = remaining(policy.deadline)
                     .map_or(1, |d| d.as_millis().clamp(1, u128::from(u32::MAX)) as u32);
-                let mut b = BatchBuilder::new(&mut frames[g], server_ms);
+                // One row for this node: a single-record command (command.rs).
+                let mut b = if group.len() == 1 {
+                    BatchBuilder::single(&mut frames[g], server_ms)
+                } else {
+                    BatchBuilder::new(&mut frames[g], server_ms)
+                };
                 op.encode(&mut b, group).map_err(RunError::Decode)?;
                 b.finish();
                 let io = io_timeout(&policy);
@@ -266,6 +271,25 @@ fn receive(
     policy: &Policy,
 ) -> Result<u8, Failure> {
     let label = node.label();
+    if let [row] = *group {
+        let io = io_timeout(policy);
+        let (ty, body) = conn.recv(io, &label).map_err(Failure::Net)?;
+        if ty != TYPE_MSG {
+            return Err(Failure::Net(NetError::protocol(
+                format!("single-record command answered with frame type {ty}"),
+                &label,
+            )));
+        }
+        let rec =
+            command::parse_single(body).map_err(|m| Failure::Net(NetError::protocol(m, &label)))?;
+        answered[0] = true;
+        if rec.result_code == RC_PARTITION_UNAVAILABLE {
+            return Err(Failure::Retry(vec![row]));
+        }
+        op.answered(row, rec.result_code, rec.ops, sends[row] > 1)
+            .map_err(Failure::Op)?;
+        return Ok(0);
+    }
     let mut retry = Vec::new();
     loop {
         let io = io_timeout(policy);
