@@ -332,15 +332,14 @@ fn read_encoded(
     rt.block_on(store.read_encoded(&req))
 }
 
-/// As [`read_encoded`], for writes.
+/// As [`read_encoded`], for writes: the bytes go in as they are (what the
+/// C ABI does: `OnlineStore::write_batch_encoded`).
 fn write_batch_encoded(
     rt: &tokio::runtime::Runtime,
     store: &OnlineStore,
     request: &[u8],
 ) -> feast_aerospike::Result<Vec<u8>> {
-    let req = WriteBatchRequest::decode(request)
-        .map_err(|e| feast_aerospike::Error::decode(format!("write request: {e}")))?;
-    Ok(rt.block_on(store.write_batch(&req))?.encode_to_vec())
+    rt.block_on(store.write_batch_encoded(request))
 }
 
 fn feature_view(wide: bool) -> FeatureView {

@@ -85,7 +85,15 @@ pub fn check_read(request: &ReadRequest) -> Result<()> {
 
 /// Refuses a write over the limits (rows per call, features per row).
 pub fn check_write(request: &WriteBatchRequest) -> Result<()> {
-    let rows = request.rows.len();
+    check_write_counts(
+        request.rows.len(),
+        request.rows.iter().map(|r| r.values.len()),
+    )
+}
+
+/// [`check_write`] of a request given by its row count and each row's
+/// number of distinct features.
+pub fn check_write_counts(rows: usize, features: impl Iterator<Item = usize>) -> Result<()> {
     if rows > MAX_ROWS_PER_WRITE {
         return Err(refuse(
             "write_batch",
@@ -94,16 +102,14 @@ pub fn check_write(request: &WriteBatchRequest) -> Result<()> {
             MAX_ROWS_PER_WRITE,
         ));
     }
-    if let Some((i, r)) = request
-        .rows
-        .iter()
+    if let Some((i, n)) = features
         .enumerate()
-        .find(|(_, r)| r.values.len() > MAX_FEATURES_PER_VIEW)
+        .find(|&(_, n)| n > MAX_FEATURES_PER_VIEW)
     {
         return Err(refuse(
             "write_batch",
             &format!("the number of features of rows[{i}]"),
-            r.values.len(),
+            n,
             MAX_FEATURES_PER_VIEW,
         ));
     }

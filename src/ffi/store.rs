@@ -15,9 +15,7 @@ use super::buffer::{borrow_request, into_raw_buffer};
 use super::error::{report, FasError};
 use super::panic::{catch, guard_void};
 use super::status::{FAS_ERR_CLOSED, FAS_ERR_DECODE};
-use crate::proto::v1::{
-    InitRequest, ReadRequest, TeardownRequest, UpdateRequest, WriteBatchRequest,
-};
+use crate::proto::v1::{InitRequest, ReadRequest, TeardownRequest, UpdateRequest};
 use crate::runtime::runtime;
 use crate::{OnlineStore, StoreConfig};
 
@@ -114,6 +112,39 @@ unsafe fn call<Req>(
 where
     Req: Message + Default,
 {
+    // SAFETY: forwarded from this function's contract.
+    unsafe {
+        call_bytes(
+            op,
+            store,
+            request,
+            request_len,
+            out_response,
+            out_response_len,
+            out_error,
+            |s, bytes| {
+                let request: Req = decode(op, bytes, type_name)?;
+                operation(s, &request).map_err(|e| FasError::from_store(op, &e))
+            },
+        )
+    }
+}
+
+/// [`call`] for an operation that takes the request bytes as they are.
+///
+/// # Safety
+/// The pointer arguments satisfy the contract of the calling export.
+#[allow(clippy::too_many_arguments)]
+unsafe fn call_bytes(
+    op: &str,
+    store: *const FasStore,
+    request: *const u8,
+    request_len: usize,
+    out_response: *mut *mut u8,
+    out_response_len: *mut usize,
+    out_error: *mut *mut FasError,
+    operation: impl FnOnce(&OnlineStore, &[u8]) -> Result<Vec<u8>, FasError>,
+) -> i32 {
     let result = catch(op, || {
         // SAFETY: store is NULL or a live handle, per the export's contract.
         let Some(store) = (unsafe { store.as_ref() }) else {
@@ -123,9 +154,7 @@ where
         // SAFETY: request is NULL or readable for request_len bytes.
         let bytes = unsafe { borrow_request(op, request, request_len) }?;
         let gate = store.enter(op)?;
-        let request: Req = decode(op, bytes, type_name)?;
-        let response =
-            operation(&store.store, &request).map_err(|e| FasError::from_store(op, &e))?;
+        let response = operation(&store.store, bytes)?;
         drop(gate);
         // SAFETY: both checked non-NULL above and writable per the contract.
         unsafe { write_output(response, out_response, out_response_len) };
@@ -210,16 +239,20 @@ pub unsafe extern "C" fn fas_store_write_batch(
 ) -> i32 {
     // SAFETY: forwarded from this function's contract.
     unsafe {
-        call(
+        call_bytes(
             "write_batch",
-            "WriteBatchRequest",
             store,
             request,
             request_len,
             out_response,
             out_response_len,
             out_error,
-            |s, r: &WriteBatchRequest| encoded(runtime().block_on(s.write_batch(r))),
+            // Read straight from the bytes on the direct path.
+            |s, bytes| {
+                runtime()
+                    .block_on(s.write_batch_encoded(bytes))
+                    .map_err(|e| FasError::from_store("write_batch", &e))
+            },
         )
     }
 }

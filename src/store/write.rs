@@ -14,7 +14,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::event_time;
 use crate::layout::{self, Location};
 use crate::proto::v1::*;
-use crate::wire::{Direct, WriteChunk};
+use crate::wire::{Direct, RowSource, WriteChunk, WriteRequest};
+use prost::Message;
 
 /// A prewriting hook: given the feature view and the rows about to be
 /// written, returns the rows to write instead. `Ok(None)` (or no rows) skips
@@ -100,6 +101,9 @@ impl OnlineStore {
             },
         };
         let deadline = deadline(request.timeout_ms);
+        if let Some(direct) = &self.direct {
+            return Ok(self.write_direct(direct, &view.name, rows.iter(), deadline, &report));
+        }
         let loc = self.layout.location_for(&view.name);
         let version = self.config().entity_key_serialization_version;
         let chunk_size = self.config().batch_max_records;
@@ -108,43 +112,6 @@ impl OnlineStore {
         let mut done: u64 = 0;
         for (chunk_no, chunk) in rows.chunks(chunk_size).enumerate() {
             let base = chunk_no * chunk_size;
-            if let Some(direct) = &self.direct {
-                let rows: Vec<(u32, &WriteRow)> = chunk
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| ((base + i) as u32, r))
-                    .collect();
-                match Direct::policy(self.config(), deadline, "write_batch") {
-                    Ok(policy) => {
-                        let c = WriteChunk {
-                            loc: &loc,
-                            view: &view.name,
-                            ttl: self.wire_ttl(),
-                            entity_key_version: version,
-                            stale_guard: self.config().event_time_safe_writes,
-                        };
-                        direct.write_chunk(&c, &rows, policy, &mut response);
-                    }
-                    Err(e) => {
-                        for &(index, _) in &rows {
-                            response.failures.push(RowFailure {
-                                row_index: index,
-                                result_code: -1,
-                                message: format!(
-                                    "write_batch {} {loc}: row {index} not sent: {}",
-                                    view.name,
-                                    e.message()
-                                ),
-                                in_doubt: false,
-                                status: e.kind().status(),
-                            });
-                        }
-                    }
-                }
-                done += chunk.len() as u64;
-                report(done);
-                continue;
-            }
             let mut pending = Pending {
                 ops: Vec::with_capacity(chunk.len()),
                 rows: Vec::with_capacity(chunk.len()),
@@ -204,6 +171,100 @@ impl OnlineStore {
         response.failures.sort_by_key(|f| f.row_index);
         response.skipped_stale_rows.sort_unstable();
         Ok(response)
+    }
+
+    /// Write rows from `WriteBatchRequest` bytes, answering the encoded
+    /// `WriteBatchResponse` (what the C ABI hands out). On the direct path
+    /// the request is read straight from its bytes (`wire::WriteRequest`:
+    /// no map or `String` per row or feature); otherwise it is decoded and
+    /// written by [`OnlineStore::write_batch`]. Malformed bytes fail the whole
+    /// call with a `Decode` error before anything is written.
+    pub async fn write_batch_encoded(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        let malformed = |e: &dyn std::fmt::Display| {
+            Error::decode(format!(
+                "request ({} bytes) is not a valid feast_aerospike.v1.WriteBatchRequest: {e}",
+                bytes.len()
+            ))
+        };
+        let Some(direct) = &self.direct else {
+            let request = WriteBatchRequest::decode(bytes).map_err(|e| malformed(&e))?;
+            return Ok(self.write_batch(&request).await?.encode_to_vec());
+        };
+        let request = WriteRequest::parse(bytes).map_err(|e| malformed(&e))?;
+        let call = async {
+            self.check_open("write_batch")?;
+            crate::limits::check_write_counts(
+                request.len(),
+                request.rows().map(|r| r.feature_count()),
+            )?;
+            let view = request
+                .feature_view
+                .as_ref()
+                .filter(|v| !v.name.is_empty())
+                .ok_or_else(|| {
+                    Error::invalid_argument("write_batch: feature_view.name is required")
+                })?;
+            if request.is_empty() {
+                return Ok(WriteBatchResponse::default());
+            }
+            let deadline = deadline(request.timeout_ms);
+            Ok(self.write_direct(direct, &view.name, request.rows(), deadline, &|_| {}))
+        };
+        let response = (self.metrics).write_batch(request.len(), call).await?;
+        Ok(response.encode_to_vec())
+    }
+
+    /// The direct path's write of `rows` (chunks of `batch_max_records`),
+    /// whatever form the rows come in; `report` after each chunk.
+    fn write_direct<R: RowSource>(
+        &self,
+        direct: &Direct,
+        view: &str,
+        rows: impl ExactSizeIterator<Item = R>,
+        deadline: Option<std::time::Instant>,
+        report: &dyn Fn(u64),
+    ) -> WriteBatchResponse {
+        let loc = self.layout.location_for(view);
+        let chunk_size = self.config().batch_max_records.max(1);
+        let mut response = WriteBatchResponse::default();
+        let mut chunk: Vec<(u32, R)> = Vec::with_capacity(chunk_size.min(rows.len()));
+        let mut done: u64 = 0;
+        let mut rows = rows.enumerate().peekable();
+        while rows.peek().is_some() {
+            chunk.clear();
+            chunk.extend(rows.by_ref().take(chunk_size).map(|(i, r)| (i as u32, r)));
+            match Direct::policy(self.config(), deadline, "write_batch") {
+                Ok(policy) => {
+                    let c = WriteChunk {
+                        loc: &loc,
+                        view,
+                        ttl: self.wire_ttl(),
+                        entity_key_version: self.config().entity_key_serialization_version,
+                        stale_guard: self.config().event_time_safe_writes,
+                    };
+                    direct.write_chunk(&c, &chunk, policy, &mut response);
+                }
+                Err(e) => {
+                    for &(index, _) in &chunk {
+                        response.failures.push(RowFailure {
+                            row_index: index,
+                            result_code: -1,
+                            message: format!(
+                                "write_batch {view} {loc}: row {index} not sent: {}",
+                                e.message()
+                            ),
+                            in_doubt: false,
+                            status: e.kind().status(),
+                        });
+                    }
+                }
+            }
+            done += chunk.len() as u64;
+            report(done);
+        }
+        response.failures.sort_by_key(|f| f.row_index);
+        response.skipped_stale_rows.sort_unstable();
+        response
     }
 
     /// The record TTL on the wire: 0 namespace default, u32::MAX never.

@@ -19,6 +19,7 @@ mod pbuf;
 mod read;
 mod values;
 mod write;
+mod write_request;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -27,12 +28,13 @@ use aerospike::Client;
 
 pub use exec::Policy;
 pub use read::ReadOutcome;
-pub use write::WriteChunk;
+pub use write::{RowSource, WriteChunk};
+pub use write_request::WriteRequest;
 
 use crate::config::StoreConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::Layout;
-use crate::proto::v1::{ReadRequest, WriteBatchResponse, WriteRow};
+use crate::proto::v1::{ReadRequest, WriteBatchResponse};
 
 /// The crate's default socket timeout, used when `socket_timeout_ms` is unset.
 const DEFAULT_SOCKET_TIMEOUT: Duration = Duration::from_secs(30);
@@ -111,7 +113,7 @@ impl Direct {
     pub fn write_chunk(
         &self,
         chunk: &WriteChunk<'_>,
-        rows: &[(u32, &WriteRow)],
+        rows: &[(u32, impl RowSource)],
         policy: Policy,
         response: &mut WriteBatchResponse,
     ) {

@@ -1,12 +1,16 @@
 //! Protobuf wire writing for the response messages the hot path produces
-//! (`ReadResponse` and friends), straight into bytes. Field numbers are those
-//! of proto/feast_aerospike/v1/*.proto; `tests` checks the bytes decode with
+//! (`ReadResponse` and friends), straight into bytes, and a field reader for
+//! the request it takes apart without prost (`WriteBatchRequest`, see
+//! `write_request.rs`). Field numbers are those of
+//! proto/feast_aerospike/v1/*.proto; `tests` checks the bytes decode with
 //! prost into the expected messages.
 
 pub const WT_VARINT: u8 = 0;
 pub const WT_I64: u8 = 1;
 pub const WT_LEN: u8 = 2;
 pub const WT_I32: u8 = 5;
+const WT_START_GROUP: u8 = 3;
+const WT_END_GROUP: u8 = 4;
 
 pub fn tag(field: u32, wire_type: u8) -> u8 {
     // Every field the hot path writes has a number below 16: one byte.
@@ -73,6 +77,121 @@ pub fn timestamp_body(ms: i64, out: &mut [u8; 24]) -> usize {
         push_varint(2, nanos, &mut n);
     }
     n
+}
+
+/// One field of a message, as [`Reader`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Field<'a> {
+    Varint(u64),
+    Len(&'a [u8]),
+    /// A fixed32, fixed64 or group field: its bytes, never needed here.
+    Other,
+}
+
+/// Walks the fields of one message body, as prost's decoder does: unknown
+/// fields (groups included) are skipped, a truncated field or a wire type
+/// that does not exist is an error.
+pub struct Reader<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Reader<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Reader { buf }
+    }
+
+    fn varint(&mut self) -> Result<u64, String> {
+        let mut v: u64 = 0;
+        for (i, &b) in self.buf.iter().take(10).enumerate() {
+            v |= u64::from(b & 0x7f) << (7 * i);
+            if b < 0x80 {
+                if i == 9 && b > 1 {
+                    break;
+                }
+                self.buf = &self.buf[i + 1..];
+                return Ok(v);
+            }
+        }
+        Err("invalid varint".into())
+    }
+
+    fn take(&mut self, n: u64) -> Result<&'a [u8], String> {
+        if n > self.buf.len() as u64 {
+            return Err("buffer underflow".into());
+        }
+        let (head, rest) = self.buf.split_at(n as usize);
+        self.buf = rest;
+        Ok(head)
+    }
+
+    /// The next field: (number, value), or None at the end.
+    pub fn next_field(&mut self) -> Result<Option<(u32, Field<'a>)>, String> {
+        if self.buf.is_empty() {
+            return Ok(None);
+        }
+        let key = self.varint()?;
+        if key > u64::from(u32::MAX) {
+            return Err(format!("invalid key value: {key}"));
+        }
+        let (number, wire_type) = ((key >> 3) as u32, (key & 7) as u8);
+        if number == 0 {
+            return Err("invalid field number: 0".into());
+        }
+        let field = match wire_type {
+            WT_VARINT => Field::Varint(self.varint()?),
+            WT_LEN => {
+                let n = self.varint()?;
+                Field::Len(self.take(n)?)
+            }
+            WT_I64 => {
+                self.take(8)?;
+                Field::Other
+            }
+            WT_I32 => {
+                self.take(4)?;
+                Field::Other
+            }
+            WT_START_GROUP => {
+                self.skip_group(number, 0)?;
+                Field::Other
+            }
+            _ => return Err(format!("invalid wire type value: {wire_type}")),
+        };
+        Ok(Some((number, field)))
+    }
+
+    /// Skip a group's fields up to its end-group key.
+    fn skip_group(&mut self, number: u32, depth: u32) -> Result<(), String> {
+        if depth > 100 {
+            return Err("recursion limit reached".into());
+        }
+        loop {
+            if self.buf.is_empty() {
+                return Err("unexpected end of group".into());
+            }
+            let key = self.varint()?;
+            let (n, wt) = ((key >> 3) as u32, (key & 7) as u8);
+            match wt {
+                WT_END_GROUP if n == number => return Ok(()),
+                WT_END_GROUP => return Err("unexpected end group tag".into()),
+                WT_START_GROUP => self.skip_group(n, depth + 1)?,
+                WT_VARINT => {
+                    self.varint()?;
+                }
+                WT_LEN => {
+                    let len = self.varint()?;
+                    self.take(len)?;
+                }
+                WT_I64 => {
+                    self.take(8)?;
+                }
+                WT_I32 => {
+                    self.take(4)?;
+                }
+                _ => return Err(format!("invalid wire type value: {wt}")),
+            }
+        }
+    }
 }
 
 #[cfg(test)]

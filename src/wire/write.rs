@@ -15,10 +15,52 @@ use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::ErrorKind;
 use crate::event_time::stale_guard_wire;
 use crate::layout::{Location, CREATED_TS_BIN, EVENT_TS_BIN, FEATURES_BIN};
-use crate::proto::v1::{RowFailure, WriteBatchResponse, WriteRow};
+use crate::proto::v1::{EntityKey, RowFailure, Value, WriteBatchResponse, WriteRow};
+use prost_types::Timestamp;
 
 const RC_OK: u8 = 0;
 const RC_FILTERED_OUT: u8 = 27;
+
+/// What the encoder needs of a write row: the prost [`WriteRow`], or a row
+/// read straight from the request bytes (`write_request::RawRow`).
+pub trait RowSource {
+    fn entity_key(&self) -> Option<&EntityKey>;
+    fn event_timestamp(&self) -> Option<&Timestamp>;
+    fn created_timestamp(&self) -> Option<&Timestamp>;
+    /// The number of distinct feature names.
+    fn feature_count(&self) -> usize;
+    /// Each feature once, in name order.
+    fn for_each_feature(
+        &self,
+        f: &mut dyn FnMut(&str, &Value) -> Result<(), String>,
+    ) -> Result<(), String>;
+}
+
+impl RowSource for &WriteRow {
+    fn entity_key(&self) -> Option<&EntityKey> {
+        self.entity_key.as_ref()
+    }
+
+    fn event_timestamp(&self) -> Option<&Timestamp> {
+        self.event_timestamp.as_ref()
+    }
+
+    fn created_timestamp(&self) -> Option<&Timestamp> {
+        self.created_timestamp.as_ref()
+    }
+
+    fn feature_count(&self) -> usize {
+        self.values.len()
+    }
+
+    fn for_each_feature(
+        &self,
+        f: &mut dyn FnMut(&str, &Value) -> Result<(), String>,
+    ) -> Result<(), String> {
+        // `values` is key-ordered: the order Python's dict of a row has.
+        self.values.iter().try_for_each(|(k, v)| f(k, v))
+    }
+}
 
 /// One chunk of rows of one view, encoded and ready to send.
 pub struct WriteChunk<'a> {
@@ -58,7 +100,7 @@ struct WriteBatch<'a> {
 pub fn write_chunk(
     cluster: &Cluster,
     chunk: &WriteChunk<'_>,
-    rows: &[(u32, &WriteRow)],
+    rows: &[(u32, impl RowSource)],
     policy: Policy,
     response: &mut WriteBatchResponse,
 ) {
@@ -72,7 +114,8 @@ pub fn write_chunk(
         skipped: Vec::new(),
     };
     let mut key_buf = Vec::with_capacity(64);
-    for &(index, row) in rows {
+    for (index, row) in rows {
+        let index = *index;
         match batch.encode_row(index, row, &mut key_buf) {
             Ok(e) => batch.rows.push(e),
             // Encoded up front, so one bad row fails alone.
@@ -148,25 +191,23 @@ impl WriteBatch<'_> {
     fn encode_row(
         &mut self,
         index: u32,
-        row: &WriteRow,
+        row: &impl RowSource,
         key_buf: &mut Vec<u8>,
     ) -> Result<Encoded, String> {
-        let entity_key = row.entity_key.as_ref().ok_or("entity_key is required")?;
+        let entity_key = row.entity_key().ok_or("entity_key is required")?;
         serialize_entity_key_into(entity_key, self.chunk.entity_key_version, key_buf)
             .map_err(|e| e.to_string())?;
-        let event_ts = row
-            .event_timestamp
-            .as_ref()
-            .ok_or("event_timestamp is required")?;
+        let event_ts = row.event_timestamp().ok_or("event_timestamp is required")?;
         let start = self.features.len();
-        // `values` is key-ordered: the order Python's dict of a row has.
-        msgpack::write_map_header(&mut self.features, row.values.len());
-        for (name, value) in &row.values {
-            msgpack::write_str(&mut self.features, name);
-            if let Err(e) = encode_into(value, &mut self.features) {
-                self.features.truncate(start);
-                return Err(format!("feature {name:?}: {e}"));
-            }
+        msgpack::write_map_header(&mut self.features, row.feature_count());
+        let features = &mut self.features;
+        let encoded = row.for_each_feature(&mut |name, value| {
+            msgpack::write_str(features, name);
+            encode_into(value, features).map_err(|e| format!("feature {name:?}: {e}"))
+        });
+        if let Err(e) = encoded {
+            self.features.truncate(start);
+            return Err(e);
         }
         let event_ms = timestamp_to_ms(event_ts);
         Ok(Encoded {
@@ -177,7 +218,7 @@ impl WriteBatch<'_> {
             index,
             digest: digest(&self.chunk.loc.set_name, key_buf),
             event_ms,
-            created_ms: row.created_timestamp.as_ref().map(timestamp_to_ms),
+            created_ms: row.created_timestamp().map(timestamp_to_ms),
             features: (start, self.features.len()),
         })
     }
