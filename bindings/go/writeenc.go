@@ -355,6 +355,11 @@ func (e *WriteBatchEncoder) entry(name string, valueLen int) bool {
 		e.fail(fmt.Sprintf("row %d: feature name %q is not valid UTF-8", e.rows, name))
 		return false
 	}
+	if n := len(name) + valueLen + 4; n < 0x80 {
+		// The common case: every length fits in one byte.
+		e.buf = append(append(append(e.buf, tagRow, byte(n), tagLen1, byte(len(name))), name...), tagLen2, byte(valueLen))
+		return true
+	}
 	e.buf = append(e.buf, tagRow)
 	e.buf = protowire.AppendVarint(e.buf, uint64(sizeString(name)+1+sizeLen(valueLen)))
 	e.buf = appendString(e.buf, tagLen1, name)
