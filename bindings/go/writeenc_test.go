@@ -547,3 +547,26 @@ func TestWriteEncodedRunsThePrewritingHook(t *testing.T) {
 		t.Fatalf("stored: %+v", res.Rows)
 	}
 }
+
+// A whole WriteEncoded call (encoding, cgo, response) allocates a few
+// objects per call, not per row or value.
+func TestWriteEncodedAllocationsPerCall(t *testing.T) {
+	s := openTestStore(t)
+	ctx := context.Background()
+	data := newBenchData(100)
+	for _, view := range []FeatureView{narrowView, wideView} {
+		enc := new(WriteBatchEncoder)
+		write := func() {
+			encodeBench(enc, view, data, 0, 100)
+			if err := s.WriteEncoded(ctx, enc); err != nil {
+				t.Fatal(err)
+			}
+		}
+		write()
+		allocs := testing.AllocsPerRun(10, write)
+		t.Logf("%s: WriteEncoded of 100 rows x %d values: %.0f allocations per call", view.Name, len(view.Features), allocs)
+		if allocs > 16 {
+			t.Errorf("%s: %.0f allocations per call, bound 16", view.Name, allocs)
+		}
+	}
+}
