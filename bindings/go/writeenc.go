@@ -518,7 +518,8 @@ func (e *WriteBatchEncoder) list(name string, l listRef) {
 // Value appends a value in its struct form: any kind; the common ones are
 // encoded directly, the others (maps, structs, nested lists, ...) through
 // proto.Marshal. A nil v is an empty Value (no field set), as proto.Marshal
-// sends it.
+// sends it. Unknown fields (kept by protobuf-go from bytes of a newer
+// schema) are not sent by the direct path; the library ignores them anyway.
 func (e *WriteBatchEncoder) Value(name string, v *pb.Value) {
 	if n, ok := valueSize(v); ok {
 		if e.entry(name, n) {
