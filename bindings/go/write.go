@@ -77,7 +77,8 @@ func putEncoder(enc *WriteBatchEncoder) {
 // WriteEncoded writes the rows of enc (see WriteBatchEncoder) with
 // WriteBatch's semantics: nil only when every row was written or skipped as
 // stale, else an *Error whose Rows lists each row not written (indexes count
-// the encoder's rows). The context bounds the call as for WriteBatch. An
+// the encoder's rows, or with a prewriting hook the rows it returned, as for
+// WriteBatch). The context bounds the call as for WriteBatch. An
 // encoder with a row still open or a kept error writes nothing and returns
 // that error (StatusInvalidArgument). The encoder is left as it was (write
 // it again, or Reset it).
@@ -94,6 +95,9 @@ func (s *Store) WriteEncoded(ctx context.Context, enc *WriteBatchEncoder) error 
 // WriteEncodedOutcome is WriteEncoded that also reports how many rows were
 // written and which were skipped as stale (see WriteBatchOutcome).
 func (s *Store) WriteEncodedOutcome(ctx context.Context, enc *WriteBatchEncoder) (WriteOutcome, error) {
+	if enc == nil {
+		return WriteOutcome{}, newError(opWriteBatch.String(), StatusInvalidArgument, -1, "write encoder is nil")
+	}
 	if err := enc.ready(); err != nil {
 		return WriteOutcome{}, err
 	}
