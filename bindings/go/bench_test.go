@@ -317,3 +317,97 @@ func BenchmarkWriteBatch(b *testing.B) {
 		})
 	}
 }
+
+// writeBatchByProtoMarshal is WriteBatch as it was before the encoder: the
+// request built as structs (pb.WriteRow per row) and encoded by
+// proto.Marshal. Kept for BenchmarkWritePaths' comparison only.
+func writeBatchByProtoMarshal(ctx context.Context, s *Store, view FeatureView, rows []WriteRow) error {
+	req := &pb.WriteBatchRequest{FeatureView: view.toProto(), Rows: rowsToProto(rows)}
+	var resp pb.WriteBatchResponse
+	if err := s.call(ctx, opWriteBatch, req, timeoutSetter(&req.TimeoutMs), &resp); err != nil {
+		return err
+	}
+	return writeFailures(view.Name, len(rows), &resp)
+}
+
+// BenchmarkWritePaths compares the write paths side by side, interleaved
+// call by call (one call of each path per iteration, 1000 rows each, the
+// same rows), so drift on a shared machine hits them alike. It reports each
+// path's rows/s:
+//   - protomarshal: the rows prebuilt as []WriteRow, encoded by proto.Marshal
+//     (WriteBatch before the encoder);
+//   - writebatch: the same prebuilt rows through WriteBatch (the encoder's
+//     struct marshaller);
+//   - writebatch-build: WriteBatch with the []WriteRow built from plain
+//     typed data inside the timed call (what a caller pays);
+//   - encoder: WriteEncoded with the request encoded from the same plain
+//     data inside the timed call.
+func BenchmarkWritePaths(b *testing.B) {
+	for _, view := range []FeatureView{narrowView, wideView} {
+		b.Run(view.Name, func(b *testing.B) {
+			s, _ := benchStore(b)
+			ctx := context.Background()
+			const rows = 1000
+			data := newBenchData(rows)
+			prebuilt := benchRows(view, 0, rows)
+			enc := new(WriteBatchEncoder)
+			paths := []struct {
+				name string
+				call func() error
+			}{
+				{"protomarshal", func() error { return writeBatchByProtoMarshal(ctx, s, view, prebuilt) }},
+				{"writebatch", func() error { return s.WriteBatch(ctx, view, prebuilt) }},
+				{"writebatch-build", func() error { return s.WriteBatch(ctx, view, buildRows(view, data, rows)) }},
+				{"encoder", func() error {
+					encodeBench(enc, view, data, 0, rows)
+					return s.WriteEncoded(ctx, enc)
+				}},
+			}
+			spent := make([]time.Duration, len(paths))
+			for _, p := range paths { // warm-up
+				if err := p.call(); err != nil {
+					b.Fatal(p.name, err)
+				}
+			}
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				for j, p := range paths {
+					start := time.Now()
+					if err := p.call(); err != nil {
+						b.Fatal(p.name, err)
+					}
+					spent[j] += time.Since(start)
+				}
+			}
+			b.StopTimer()
+			for j, p := range paths {
+				b.ReportMetric(float64(b.N*rows)/spent[j].Seconds(), "rows/s-"+p.name)
+			}
+		})
+	}
+}
+
+// buildRows is benchRows' rows built from plain typed data, as a caller
+// holding its own structs builds them for WriteBatch.
+func buildRows(view FeatureView, data *benchData, n int) []WriteRow {
+	rows := make([]WriteRow, n)
+	for id := range rows {
+		d := &data.rows[id%len(data.rows)]
+		var values map[string]*pb.Value
+		if view.Name == wideView.Name {
+			values = make(map[string]*pb.Value, len(data.wideNames))
+			for i, name := range data.wideNames {
+				values[name] = f64(d.wide[i])
+			}
+		} else {
+			values = map[string]*pb.Value{
+				"i64_0": i64(d.i64[0]), "i64_1": i64(d.i64[1]), "i64_2": i64(d.i64[2]),
+				"f64_0": f64(d.f64[0]), "f64_1": f64(d.f64[1]), "f64_2": f64(d.f64[2]),
+				"str_0": str(d.str[0]), "str_1": str(d.str[1]),
+				"bool_0": {Val: &pb.Value_BoolVal{BoolVal: d.ok}}, "f32_0": {Val: &pb.Value_FloatVal{FloatVal: d.f32}},
+			}
+		}
+		rows[id] = WriteRow{EntityKey: driverKey(int64(id)), Values: values, EventTimestamp: d.ts, CreatedTimestamp: d.ts.Add(time.Second)}
+	}
+	return rows
+}

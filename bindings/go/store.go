@@ -151,16 +151,29 @@ func (s *Store) RegisterFeatureViews(views ...FeatureView) {
 // context still allows into the request (in milliseconds, rounded up, never
 // longer than a timeout already in the request).
 func (s *Store) call(ctx context.Context, op operation, req proto.Message, setTimeout func(ms uint32), resp proto.Message) error {
+	return s.callEncoded(ctx, op, func(ms uint32, hasDeadline bool) ([]byte, error) {
+		if hasDeadline {
+			setTimeout(ms)
+		}
+		buf, err := proto.Marshal(req)
+		if err != nil {
+			return nil, newError(op.String(), StatusInvalidArgument, -1, "cannot encode the request: "+err.Error())
+		}
+		return buf, nil
+	}, resp)
+}
+
+// callEncoded runs one request/response operation on the bytes encode
+// returns, given the time the context still allows (ms, rounded up; when
+// hasDeadline). The bytes are passed to the library as they are.
+func (s *Store) callEncoded(ctx context.Context, op operation, encode func(ms uint32, hasDeadline bool) ([]byte, error), resp proto.Message) error {
 	ms, hasDeadline, err := contextTimeout(ctx)
 	if err != nil {
 		return contextError(op, err)
 	}
-	if hasDeadline {
-		setTimeout(ms)
-	}
-	buf, err := proto.Marshal(req)
+	buf, err := encode(ms, hasDeadline)
 	if err != nil {
-		return newError(op.String(), StatusInvalidArgument, -1, "cannot encode the request: "+err.Error())
+		return err
 	}
 
 	s.mu.RLock()

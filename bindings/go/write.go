@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/feast-aerospike/feast-aerospike/bindings/go/pb"
 )
@@ -48,16 +49,85 @@ func (s *Store) WriteBatchOutcome(ctx context.Context, view FeatureView, rows []
 	if len(rows) == 0 {
 		return WriteOutcome{}, nil
 	}
-	req := &pb.WriteBatchRequest{FeatureView: view.toProto(), Rows: rowsToProto(rows)}
+	enc := encoderPool.Get().(*WriteBatchEncoder)
+	defer putEncoder(enc)
+	enc.Reset(view)
+	enc.encodeRows(rows)
+	if err := enc.ready(); err != nil {
+		return WriteOutcome{}, err
+	}
+	return s.writeEncoded(ctx, enc)
+}
+
+// encoderPool holds WriteBatch's encoders, so a steady stream of batches
+// reuses their buffers.
+var encoderPool = sync.Pool{New: func() any { return new(WriteBatchEncoder) }}
+
+// maxPooledEncoder: an encoder whose buffer grew past this is dropped, not
+// pooled, so one huge batch does not pin its memory.
+const maxPooledEncoder = 64 << 20
+
+func putEncoder(enc *WriteBatchEncoder) {
+	if cap(enc.buf) <= maxPooledEncoder {
+		enc.view = FeatureView{}
+		encoderPool.Put(enc)
+	}
+}
+
+// WriteEncoded writes the rows of enc (see WriteBatchEncoder) with
+// WriteBatch's semantics: nil only when every row was written or skipped as
+// stale, else an *Error whose Rows lists each row not written (indexes count
+// the encoder's rows, or with a prewriting hook the rows it returned, as for
+// WriteBatch). The context bounds the call as for WriteBatch. An
+// encoder with a row still open or a kept error writes nothing and returns
+// that error (StatusInvalidArgument). The encoder is left as it was (write
+// it again, or Reset it).
+//
+// With a prewriting hook (WithPrewritingHook) the hook still runs, on the
+// rows decoded back from the encoder, and what it returns is written as by
+// WriteBatch: the hook's guarantees (masking, coercion) hold on every write
+// path, at the cost of the encoder's speed for that store.
+func (s *Store) WriteEncoded(ctx context.Context, enc *WriteBatchEncoder) error {
+	_, err := s.WriteEncodedOutcome(ctx, enc)
+	return err
+}
+
+// WriteEncodedOutcome is WriteEncoded that also reports how many rows were
+// written and which were skipped as stale (see WriteBatchOutcome).
+func (s *Store) WriteEncodedOutcome(ctx context.Context, enc *WriteBatchEncoder) (WriteOutcome, error) {
+	if enc == nil {
+		return WriteOutcome{}, newError(opWriteBatch.String(), StatusInvalidArgument, -1, "write encoder is nil")
+	}
+	if err := enc.ready(); err != nil {
+		return WriteOutcome{}, err
+	}
+	if enc.rows == 0 {
+		return WriteOutcome{}, nil
+	}
+	if s.hook != nil {
+		rows, err := enc.decodeRows()
+		if err != nil {
+			return WriteOutcome{}, err
+		}
+		return s.WriteBatchOutcome(ctx, enc.view, rows)
+	}
+	return s.writeEncoded(ctx, enc)
+}
+
+// writeEncoded sends a complete request (enc.ready() is nil, rows > 0).
+func (s *Store) writeEncoded(ctx context.Context, enc *WriteBatchEncoder) (WriteOutcome, error) {
 	var resp pb.WriteBatchResponse
-	if err := s.call(ctx, opWriteBatch, req, timeoutSetter(&req.TimeoutMs), &resp); err != nil {
+	err := s.callEncoded(ctx, opWriteBatch, func(ms uint32, hasDeadline bool) ([]byte, error) {
+		return enc.request(ms, hasDeadline), nil
+	}, &resp)
+	if err != nil {
 		return WriteOutcome{}, err
 	}
 	outcome := WriteOutcome{Written: int(resp.GetRowsWritten())}
 	for _, i := range resp.GetSkippedStaleRows() {
 		outcome.SkippedStale = append(outcome.SkippedStale, int(i))
 	}
-	return outcome, writeFailures(view.Name, len(rows), &resp)
+	return outcome, writeFailures(enc.view.Name, enc.rows, &resp)
 }
 
 // writeFailures turns a response with failed rows into an *Error whose
