@@ -36,7 +36,26 @@ fn refuse(
 
 /// Refuses a read whose answer would exceed the limits.
 pub fn check_read(request: &ReadRequest) -> Result<()> {
-    let keys = request.entity_keys.len();
+    check_read_counts(
+        request.entity_keys.len(),
+        request.views.len(),
+        request.views.iter().map(|v| {
+            if v.requested_features.is_empty() {
+                v.feature_view.as_ref().map_or(0, |fv| fv.features.len())
+            } else {
+                v.requested_features.len()
+            }
+        }),
+    )
+}
+
+/// [`check_read`] of a request given by its key count, view count and each
+/// view's number of answer columns.
+pub fn check_read_counts(
+    keys: usize,
+    views: usize,
+    columns_of: impl Iterator<Item = usize>,
+) -> Result<()> {
     if keys > MAX_KEYS_PER_READ {
         return Err(refuse(
             "read",
@@ -45,7 +64,6 @@ pub fn check_read(request: &ReadRequest) -> Result<()> {
             MAX_KEYS_PER_READ,
         ));
     }
-    let views = request.views.len();
     if views > MAX_VIEWS_PER_READ {
         return Err(refuse(
             "read",
@@ -55,12 +73,7 @@ pub fn check_read(request: &ReadRequest) -> Result<()> {
         ));
     }
     let mut columns: u64 = 0;
-    for (i, v) in request.views.iter().enumerate() {
-        let n = if v.requested_features.is_empty() {
-            v.feature_view.as_ref().map_or(0, |fv| fv.features.len())
-        } else {
-            v.requested_features.len()
-        };
+    for (i, n) in columns_of.enumerate() {
         if n > MAX_FEATURES_PER_VIEW {
             return Err(refuse(
                 "read",

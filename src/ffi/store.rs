@@ -15,7 +15,7 @@ use super::buffer::{borrow_request, into_raw_buffer};
 use super::error::{report, FasError};
 use super::panic::{catch, guard_void};
 use super::status::{FAS_ERR_CLOSED, FAS_ERR_DECODE};
-use crate::proto::v1::{InitRequest, ReadRequest, TeardownRequest, UpdateRequest};
+use crate::proto::v1::{InitRequest, TeardownRequest, UpdateRequest};
 use crate::runtime::runtime;
 use crate::{OnlineStore, StoreConfig};
 
@@ -284,16 +284,20 @@ pub unsafe extern "C" fn fas_store_read(
 ) -> i32 {
     // SAFETY: forwarded from this function's contract.
     unsafe {
-        call(
+        call_bytes(
             "read",
-            "ReadRequest",
             store,
             request,
             request_len,
             out_response,
             out_response_len,
             out_error,
-            |s, r: &ReadRequest| runtime().block_on(s.read_encoded(r)),
+            // Read straight from the bytes on the direct path.
+            |s, bytes| {
+                runtime()
+                    .block_on(s.read_encoded_bytes(bytes))
+                    .map_err(|e| FasError::from_store("read", &e))
+            },
         )
     }
 }

@@ -14,7 +14,7 @@ use crate::entity_key::{digest, serialize_entity_key_into};
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{self, Location, ViewOp};
 use crate::proto::v1::*;
-use crate::wire::Direct;
+use crate::wire::{Direct, ReadRequestRef};
 use prost::Message as _;
 
 /// The views of one location in a read, and what every chunk of it needs.
@@ -63,17 +63,55 @@ impl OnlineStore {
         let call = async {
             self.check_open("read")?;
             crate::limits::check_read(request)?;
-            let keys = self.serialize_keys(request)?;
+            let keys = self.serialize_keys(&request.entity_keys)?;
             let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
-            direct.read(request, &keys, policy)
+            direct.read(&ReadRequestRef::borrow(request), &keys, policy)
         };
         (self.metrics).read_encoded(entities, call).await
     }
 
-    fn serialize_keys(&self, request: &ReadRequest) -> Result<Vec<Vec<u8>>> {
+    /// [`OnlineStore::read_encoded`] from `ReadRequest` bytes (what the C
+    /// ABI hands over). On the direct path the request is read straight
+    /// from its bytes (`wire::ReadRequestRef`: no `String` per declared
+    /// feature); otherwise decoded. Malformed bytes fail the whole call with
+    /// a `Decode` error before anything is sent.
+    pub async fn read_encoded_bytes(&self, bytes: &[u8]) -> Result<Vec<u8>> {
+        let malformed = |e: &dyn std::fmt::Display| {
+            Error::decode(format!(
+                "request ({} bytes) is not a valid feast_aerospike.v1.ReadRequest: {e}",
+                bytes.len()
+            ))
+        };
+        let Some(direct) = &self.direct else {
+            let request = ReadRequest::decode(bytes).map_err(|e| malformed(&e))?;
+            return self.read_encoded(&request).await;
+        };
+        let request = ReadRequestRef::parse(bytes).map_err(|e| malformed(&e))?;
+        let entities = request.entity_keys.len();
+        let call = async {
+            self.check_open("read")?;
+            crate::limits::check_read_counts(
+                entities,
+                request.views.len(),
+                request.views.iter().map(|v| {
+                    if v.requested.is_empty() {
+                        v.features.len()
+                    } else {
+                        v.requested.len()
+                    }
+                }),
+            )?;
+            let keys = self.serialize_keys(&request.entity_keys)?;
+            let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
+            direct.read(&request, &keys, policy)
+        };
+        (self.metrics).read_encoded(entities, call).await
+    }
+
+    fn serialize_keys(&self, entity_keys: &[EntityKey]) -> Result<Vec<Vec<u8>>> {
         let version = self.config().entity_key_serialization_version;
-        let mut keys: Vec<Vec<u8>> = Vec::with_capacity(request.entity_keys.len());
-        for (i, k) in request.entity_keys.iter().enumerate() {
+        let mut keys: Vec<Vec<u8>> = Vec::with_capacity(entity_keys.len());
+        for (i, k) in entity_keys.iter().enumerate() {
             let mut buf = Vec::with_capacity(64);
             serialize_entity_key_into(k, version, &mut buf)
                 .map_err(|e| e.context(format!("read: entity_keys[{i}]")))?;
@@ -86,7 +124,7 @@ impl OnlineStore {
         self.check_open("read")?;
         crate::limits::check_read(request)?;
         let deadline = deadline(request.timeout_ms);
-        let keys = self.serialize_keys(request)?;
+        let keys = self.serialize_keys(&request.entity_keys)?;
         let mut plans: Vec<ViewPlan<'_>> = Vec::with_capacity(request.views.len());
         for (i, vr) in request.views.iter().enumerate() {
             let view = vr

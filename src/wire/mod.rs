@@ -17,6 +17,7 @@ mod exec;
 mod msgpack;
 mod pbuf;
 mod read;
+mod read_request;
 mod values;
 mod write;
 mod write_request;
@@ -28,13 +29,14 @@ use aerospike::Client;
 
 pub use exec::Policy;
 pub use read::ReadOutcome;
+pub use read_request::ReadRequestRef;
 pub use write::{RowSource, WriteChunk};
 pub use write_request::WriteRequest;
 
 use crate::config::StoreConfig;
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::Layout;
-use crate::proto::v1::{ReadRequest, WriteBatchResponse};
+use crate::proto::v1::WriteBatchResponse;
 
 /// The crate's default socket timeout, used when `socket_timeout_ms` is unset.
 const DEFAULT_SOCKET_TIMEOUT: Duration = Duration::from_secs(30);
@@ -102,7 +104,7 @@ impl Direct {
     /// serialized entity keys of `request.entity_keys`.
     pub fn read(
         &self,
-        request: &ReadRequest,
+        request: &ReadRequestRef<'_>,
         keys: &[Vec<u8>],
         policy: Policy,
     ) -> Result<ReadOutcome> {

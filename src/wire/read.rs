@@ -8,18 +8,16 @@
 //! whole row and is read again without map-key contexts; any other code is
 //! an error, never a silent miss; rows come back in request order.
 
-use std::collections::HashMap;
-
 use super::cluster::Cluster;
 use super::command::{self, BatchBuilder, Ops, OP_CDT_READ, PARTICLE_BLOB};
 use super::exec::{self, BatchOp, Policy, RunError, Unanswered};
 use super::msgpack::{Item, Reader};
 use super::pbuf::{len_field_size, put_bytes_field, put_varint, tag, timestamp_body, WT_LEN};
+use super::read_request::{ReadRequestRef, ViewReadRef};
 use super::values::{decode_into, Scratch};
 use crate::entity_key::digest;
 use crate::error::{Error, ErrorKind, Result};
 use crate::layout::{Layout, Location, EVENT_TS_BIN, FEATURES_BIN};
-use crate::proto::v1::{FeatureView, ReadRequest};
 
 const RC_OK: u8 = 0;
 const RC_NOT_FOUND: u8 = 2;
@@ -39,36 +37,32 @@ struct ViewPlan<'a> {
 }
 
 impl<'a> ViewPlan<'a> {
-    fn new(view: &'a FeatureView, requested: &'a [String]) -> Self {
-        let declared: HashMap<&str, i32> = view
-            .features
-            .iter()
-            .map(|f| (f.name.as_str(), f.value_type))
-            .collect();
-        let projected = !requested.is_empty();
+    fn new(view: &ViewReadRef<'a>) -> Self {
+        let projected = !view.requested.is_empty();
         let names: Vec<&'a str> = if projected {
-            requested.iter().map(String::as_str).collect()
+            view.requested.clone()
         } else {
-            view.features.iter().map(|f| f.name.as_str()).collect()
+            view.features.iter().map(|f| f.0).collect()
         };
-        let mut sorted: Vec<(&'a [u8], u32)> = Vec::with_capacity(names.len());
+        // Sorted by name, then column: the first column of each name is
+        // where its value goes; later ones repeat it.
+        let mut sorted: Vec<(&'a [u8], u32)> = names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (n.as_bytes(), i as u32))
+            .collect();
+        sorted.sort_unstable();
         let mut duplicates = Vec::new();
-        let mut first: HashMap<&str, usize> = HashMap::with_capacity(names.len());
-        for (i, n) in names.iter().enumerate() {
-            let f = *first.entry(n).or_insert(i);
-            if f == i {
-                sorted.push((n.as_bytes(), i as u32));
-            } else {
-                duplicates.push((i, f));
+        sorted.dedup_by(|later, first| {
+            let same = later.0 == first.0;
+            if same {
+                duplicates.push((later.1 as usize, first.1 as usize));
             }
-        }
-        sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+            same
+        });
         ViewPlan {
-            name: view.name.as_str(),
-            types: names
-                .iter()
-                .map(|n| declared.get(n).copied().unwrap_or(0))
-                .collect(),
+            name: view.name,
+            types: declared_types(view, &names, &duplicates),
             names,
             sorted,
             duplicates,
@@ -90,6 +84,53 @@ impl<'a> ViewPlan<'a> {
         *hint = i + 1;
         Some(self.sorted[i].1 as usize)
     }
+}
+
+/// Each column's declared value type (0, unknown, for a name the view does
+/// not declare); a name declared twice has its last declaration's type, as
+/// in the store's other paths (a map of the declaration).
+fn declared_types(
+    view: &ViewReadRef<'_>,
+    names: &[&str],
+    duplicates: &[(usize, usize)],
+) -> Vec<i32> {
+    let features = &view.features;
+    if names.len() == features.len() && names.iter().zip(features).all(|(n, f)| *n == f.0) {
+        // Every declared feature, in order: its own type, unless declared
+        // again later.
+        let mut types: Vec<i32> = features.iter().map(|f| f.1).collect();
+        // `duplicates` runs through each repeated name's later columns in
+        // ascending order: the last one written is the last declaration.
+        for &(later, first) in duplicates {
+            types[first] = features[later].1;
+        }
+        for &(later, first) in duplicates {
+            types[later] = types[first];
+        }
+        return types;
+    }
+    if names.len() <= 16 {
+        return names
+            .iter()
+            .map(|n| features.iter().rev().find(|f| f.0 == *n).map_or(0, |f| f.1))
+            .collect();
+    }
+    let mut declared: Vec<(&str, u32)> = features
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.0, i as u32))
+        .collect();
+    declared.sort_unstable();
+    names
+        .iter()
+        .map(|n| {
+            let end = declared.partition_point(|d| d.0 <= *n);
+            end.checked_sub(1)
+                .map(|i| declared[i])
+                .filter(|d| d.0 == *n)
+                .map_or(0, |d| features[d.1 as usize].1)
+        })
+        .collect()
 }
 
 /// One view's rows as they are answered: complete `rows` fields (tag,
@@ -122,25 +163,29 @@ pub struct ReadOutcome {
 pub fn read(
     cluster: &Cluster,
     layout: &Layout,
-    request: &ReadRequest,
+    request: &ReadRequestRef<'_>,
     keys: &[Vec<u8>],
     policy: Policy,
 ) -> Result<ReadOutcome> {
     let mut plans = Vec::with_capacity(request.views.len());
     for (i, vr) in request.views.iter().enumerate() {
-        let view = vr
-            .feature_view
-            .as_ref()
-            .filter(|v| !v.name.is_empty())
-            .ok_or_else(|| {
-                Error::invalid_argument(format!("read: views[{i}].feature_view.name is required"))
-            })?;
-        plans.push(ViewPlan::new(view, &vr.requested_features));
+        if !vr.has_view || vr.name.is_empty() {
+            return Err(Error::invalid_argument(format!(
+                "read: views[{i}].feature_view.name is required"
+            )));
+        }
+        plans.push(ViewPlan::new(vr));
     }
     let mut outs: Vec<ViewOut> = plans
         .iter()
-        .map(|_| ViewOut {
-            arena: Vec::new(),
+        .map(|p| ViewOut {
+            // About what a row of doubles takes (a Value field of ~12
+            // bytes per column): grown, not copied, on most reads.
+            arena: Vec::with_capacity(
+                keys.len()
+                    .saturating_mul(p.names.len() * 12 + 16)
+                    .min(16 << 20),
+            ),
             rows: vec![(0, 0); keys.len()],
         })
         .collect();
@@ -551,4 +596,41 @@ fn assemble(plans: &[ViewPlan<'_>], outs: &[ViewOut]) -> Vec<u8> {
     }
     debug_assert_eq!(out.len(), total);
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn view<'a>(features: &[(&'a str, i32)], requested: &[&'a str]) -> ViewReadRef<'a> {
+        ViewReadRef {
+            name: "v",
+            has_view: true,
+            features: features.to_vec(),
+            requested: requested.to_vec(),
+        }
+    }
+
+    /// A name declared twice has its last declaration's type in every
+    /// column, whichever way the columns are chosen (the crate path's map).
+    #[test]
+    fn declared_types_follow_the_last_declaration() {
+        let declared = [("a", 1), ("b", 2), ("a", 3), ("c", 4), ("a", 5)];
+        let whole = ViewPlan::new(&view(&declared, &[]));
+        assert_eq!(whole.types, [5, 2, 5, 4, 5]);
+        assert_eq!(whole.names, ["a", "b", "a", "c", "a"]);
+        let mut dups = whole.duplicates.clone();
+        dups.sort_unstable();
+        assert_eq!(dups, [(2, 0), (4, 0)]);
+        // A few requested names (scanned), and many (looked up sorted).
+        let few = ViewPlan::new(&view(&declared, &["a", "c", "zz", "a"]));
+        assert_eq!(few.types, [5, 4, 0, 5]);
+        assert_eq!(few.duplicates, [(3, 0)]);
+        let many: Vec<&str> = ["a", "c", "zz", "b"].repeat(5);
+        let many = ViewPlan::new(&view(&declared, &many));
+        assert_eq!(many.types, [5, 4, 0, 2].repeat(5));
+        let mut hint = 0;
+        assert_eq!(many.column(b"c", &mut hint), Some(1));
+        assert_eq!(many.column(b"nope", &mut hint), None);
+    }
 }
