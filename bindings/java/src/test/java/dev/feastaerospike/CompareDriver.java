@@ -5,12 +5,15 @@
 // with GET_BY_KEY_LIST KEY_VALUE under a map-key context) on the same records
 // (same key bytes and digests), converting every record into typed
 // per-feature values. With --impl binding it goes through this binding (the
-// full path: protobuf, Panama call, Rust library).
+// full path: protobuf, Panama call, Rust library), writing through
+// WriteBatchEncoder; --impl binding-message writes WriteBatchRequest messages
+// instead (the path before the encoder, for comparison).
 //
 // It reads commands on stdin and answers each with one JSON line (protocol
 // in scripts/bench-compare.py). Allocation per call: the heap bytes all JVM
 // threads allocated during the timed calls
-// (com.sun.management.ThreadMXBean#getThreadAllocatedBytes, summed over live threads), divided by
+// (com.sun.management.ThreadMXBean#getThreadAllocatedBytes, summed over live threads,
+// plus what each timed worker thread allocated, which it adds as it ends), divided by
 // the calls; objects are not counted, and the native library's memory is not
 // Java heap.
 package dev.feastaerospike;
@@ -70,6 +73,20 @@ public final class CompareDriver {
             }
         }
         return sum;
+    }
+
+    /**
+     * A timed worker thread. It is gone by the time the caller sums the live threads'
+     * allocation, so it adds its own (everything it allocated) when it ends.
+     */
+    private static Thread worker(AtomicLong allocatedBytes, Runnable body) {
+        return new Thread(() -> {
+            try {
+                body.run();
+            } finally {
+                allocatedBytes.addAndGet(THREADS.getCurrentThreadAllocatedBytes());
+            }
+        });
     }
 
     private CompareDriver() {}
@@ -326,8 +343,16 @@ public final class CompareDriver {
 
     static final class Binding implements Contender {
         private final AerospikeOnlineStore store;
+        /** True: writes through WriteBatchEncoder; false: through WriteBatchRequest messages. */
+        private final boolean encoder;
+        /** One encoder per thread and view, reset per call (its buffer is kept, as a service would). */
+        private final ThreadLocal<WriteBatchEncoder> narrowBatch =
+                ThreadLocal.withInitial(() -> new WriteBatchEncoder(BenchData.NARROW));
+        private final ThreadLocal<WriteBatchEncoder> wideBatch =
+                ThreadLocal.withInitial(() -> new WriteBatchEncoder(BenchData.WIDE));
 
-        Binding(String host, int port) throws Exception {
+        Binding(String host, int port, boolean encoder) throws Exception {
+            this.encoder = encoder;
             store = OnlineStoreConfig.builder().project("bench").host(host, port)
                     .batchTotalTimeoutMs(30_000).writeTimeoutMs(30_000).readTimeoutMs(30_000).open();
         }
@@ -335,6 +360,14 @@ public final class CompareDriver {
         @Override
         public void writeChunk(boolean wide, long from, long to) throws Exception {
             FeatureView view = wide ? BenchData.WIDE : BenchData.NARROW;
+            if (encoder) {
+                WriteBatchEncoder batch = (wide ? wideBatch : narrowBatch).get().reset();
+                for (long id = from; id < to; id++) {
+                    BenchData.appendRow(batch, !wide, id);
+                }
+                store.writeBatch(batch);
+                return;
+            }
             WriteBatchRequest.Builder b = WriteBatchRequest.newBuilder().setFeatureView(view);
             for (long id = from; id < to; id++) {
                 b.addRows(BenchData.row(view, id));
@@ -390,10 +423,11 @@ public final class CompareDriver {
         long[] lat = new long[chunks];
         Exception[] failure = new Exception[1];
         Thread[] threads = new Thread[inFlight];
+        AtomicLong workerBytes = new AtomicLong();
         long b0 = totalAllocatedBytes();
         long start = System.nanoTime();
         for (int t = 0; t < inFlight; t++) {
-            threads[t] = new Thread(() -> {
+            threads[t] = worker(workerBytes, () -> {
                 for (;;) {
                     long from = next.getAndAdd(CHUNK);
                     if (from >= n) {
@@ -417,7 +451,7 @@ public final class CompareDriver {
             t.join();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        long bytes = totalAllocatedBytes() - b0;
+        long bytes = totalAllocatedBytes() - b0 + workerBytes.get();
         if (failure[0] != null) {
             throw failure[0];
         }
@@ -443,11 +477,12 @@ public final class CompareDriver {
         long[] lat = new long[callers * iters];
         Exception[] failure = new Exception[1];
         Thread[] threads = new Thread[callers];
+        AtomicLong workerBytes = new AtomicLong();
         long b0 = totalAllocatedBytes();
         long start = System.nanoTime();
         for (int t = 0; t < callers; t++) {
             final int tt = t;
-            threads[t] = new Thread(() -> {
+            threads[t] = worker(workerBytes, () -> {
                 for (int i = 0; i < iters; i++) {
                     long t0 = System.nanoTime();
                     try {
@@ -467,7 +502,7 @@ public final class CompareDriver {
             t.join();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        long bytes = totalAllocatedBytes() - b0;
+        long bytes = totalAllocatedBytes() - b0 + workerBytes.get();
         if (failure[0] != null) {
             throw failure[0];
         }
@@ -542,7 +577,7 @@ public final class CompareDriver {
                 case "--host" -> host = args[i + 1];
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--n" -> n = Long.parseLong(args[i + 1]);
-                default -> throw new IllegalArgumentException("usage: CompareDriver --impl official|binding "
+                default -> throw new IllegalArgumentException("usage: CompareDriver --impl official|binding|binding-message "
                         + "[--host H] [--port P] [--n N]");
             }
         }
@@ -550,8 +585,10 @@ public final class CompareDriver {
         try {
             ct = switch (impl) {
                 case "official" -> new Official(host, port);
-                case "binding" -> new Binding(host, port);
-                default -> throw new IllegalArgumentException("unknown --impl " + impl + " (official or binding)");
+                case "binding" -> new Binding(host, port, true);
+                case "binding-message" -> new Binding(host, port, false);
+                default -> throw new IllegalArgumentException("unknown --impl " + impl
+                        + " (official, binding or binding-message)");
             };
         } catch (Exception e) {
             System.out.println("{\"error\":" + jsonString("connect: " + e) + "}");
