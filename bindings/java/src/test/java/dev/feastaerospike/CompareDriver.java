@@ -55,6 +55,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 public final class CompareDriver {
@@ -345,11 +346,15 @@ public final class CompareDriver {
         private final AerospikeOnlineStore store;
         /** True: writes through WriteBatchEncoder; false: through WriteBatchRequest messages. */
         private final boolean encoder;
-        /** One encoder per thread and view, reset per call (its buffer is kept, as a service would). */
-        private final ThreadLocal<WriteBatchEncoder> narrowBatch =
-                ThreadLocal.withInitial(() -> new WriteBatchEncoder(BenchData.NARROW));
-        private final ThreadLocal<WriteBatchEncoder> wideBatch =
-                ThreadLocal.withInitial(() -> new WriteBatchEncoder(BenchData.WIDE));
+        /**
+         * Encoders kept across calls, as a service keeps them (the harness's writer threads
+         * are new per command, so a thread-local one would start empty every time); each
+         * call takes one, resets it and gives it back.
+         */
+        private final ConcurrentLinkedQueue<WriteBatchEncoder> narrowBatches =
+                new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<WriteBatchEncoder> wideBatches =
+                new ConcurrentLinkedQueue<>();
 
         Binding(String host, int port, boolean encoder) throws Exception {
             this.encoder = encoder;
@@ -361,11 +366,20 @@ public final class CompareDriver {
         public void writeChunk(boolean wide, long from, long to) throws Exception {
             FeatureView view = wide ? BenchData.WIDE : BenchData.NARROW;
             if (encoder) {
-                WriteBatchEncoder batch = (wide ? wideBatch : narrowBatch).get().reset();
-                for (long id = from; id < to; id++) {
-                    BenchData.appendRow(batch, !wide, id);
+                var pool = wide ? wideBatches : narrowBatches;
+                WriteBatchEncoder batch = pool.poll();
+                if (batch == null) {
+                    batch = new WriteBatchEncoder(view);
                 }
-                store.writeBatch(batch);
+                try {
+                    batch.reset();
+                    for (long id = from; id < to; id++) {
+                        BenchData.appendRow(batch, !wide, id);
+                    }
+                    store.writeBatch(batch);
+                } finally {
+                    pool.add(batch);
+                }
                 return;
             }
             WriteBatchRequest.Builder b = WriteBatchRequest.newBuilder().setFeatureView(view);
