@@ -5,9 +5,10 @@
 // with GET_BY_KEY_LIST KEY_VALUE under a map-key context) on the same records
 // (same key bytes and digests), converting every record into typed
 // per-feature values. With --impl binding it goes through this binding (the
-// full path: protobuf, Panama call, Rust library), writing through
-// WriteBatchEncoder; --impl binding-message writes WriteBatchRequest messages
-// instead (the path before the encoder, for comparison).
+// full path: Panama call, Rust library), writing through WriteBatchEncoder and
+// reading with readValues (plain values decoded from the native buffer);
+// --impl binding-message writes WriteBatchRequest messages and reads protobuf-java
+// ReadResponses instead (the message paths, for comparison).
 //
 // It reads commands on stdin and answers each with one JSON line (protocol
 // in scripts/bench-compare.py). Allocation per call: the heap bytes all JVM
@@ -269,12 +270,16 @@ public final class CompareDriver {
             return null;
         }
 
+        /** A decoded value as a Typed (also the binding's ViewValues values; a Float widened as fromProto does). */
         static Typed typed(Object v) {
             if (v instanceof Long l) {
                 return new Typed('i', l, 0, null);
             }
             if (v instanceof Double d) {
                 return new Typed('f', 0, d, null);
+            }
+            if (v instanceof Float f) {
+                return new Typed('f', 0, f, null);
             }
             if (v instanceof String s) {
                 return new Typed('s', 0, 0, s);
@@ -344,7 +349,10 @@ public final class CompareDriver {
 
     static final class Binding implements Contender {
         private final AerospikeOnlineStore store;
-        /** True: writes through WriteBatchEncoder; false: through WriteBatchRequest messages. */
+        /**
+         * True: writes through WriteBatchEncoder and reads with readValues (the binding's
+         * fast paths); false: WriteBatchRequest messages and read (protobuf-java responses).
+         */
         private final boolean encoder;
         /**
          * Encoders kept across calls, as a service keeps them (the harness's writer threads
@@ -400,6 +408,23 @@ public final class CompareDriver {
             ReadRequest.Builder r = ReadRequest.newBuilder().addViews(vr);
             for (long id : ids) {
                 r.addEntityKeys(BenchData.key(id));
+            }
+            if (encoder) {
+                // The binding's fast read: plain Java values straight from the native buffer.
+                ViewValues result = store.readValues(r.build()).get(0);
+                if (!want) {
+                    return null;
+                }
+                List<Row> rows = new ArrayList<>(ids.length);
+                for (ViewValues.Row row : result.rows()) {
+                    List<Typed> values = new ArrayList<>(row.size());
+                    for (int i = 0; i < row.size(); i++) {
+                        values.add(Official.typed(row.value(i)));
+                    }
+                    long ms = row.eventEpochSecond() * 1000 + row.eventNano() / 1_000_000;
+                    rows.add(new Row(row.found(), ms, values));
+                }
+                return rows;
             }
             ViewResult result = store.read(r.build()).getViews(0);
             if (!want) {
