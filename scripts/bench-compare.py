@@ -50,7 +50,13 @@ def contenders(root, java_cp):
         ("c", "C (full path)", [cbench, "--serve", "1", "--timeout-ms", "30000"], False),
         ("go", "Go binding (full path)", [go, "--impl", "binding"], False),
         ("java", "Java binding (full path)", java + ["--impl", "binding"], False),
+        # Only with --only: the Java binding writing WriteBatchRequest messages
+        # instead of WriteBatchEncoder (reads are the same as "java").
+        ("java-message", "Java binding, message writes", java + ["--impl", "binding-message"], False),
     ]
+
+
+ONLY_ON_REQUEST = {"java-message"}
 
 
 def cases(smoke):
@@ -202,6 +208,8 @@ def main():
     ap.add_argument("--rounds", type=int)
     ap.add_argument("--smoke", action="store_true", help="tiny N, few iterations, one round")
     ap.add_argument("--only", help="comma-separated contender keys")
+    ap.add_argument("--cases", help="only the cases whose command starts with one of these "
+                    "comma-separated prefixes, e.g. 'write' or 'read wide whole'")
     ap.add_argument("--java-cp", default="")
     ap.add_argument("--testserver", help="test server binary (default: target/release)")
     ap.add_argument("--out", help="also write the markdown here")
@@ -216,7 +224,14 @@ def main():
         if unknown:
             raise SystemExit(f"unknown contenders {sorted(unknown)}; known: {[c[0] for c in conts]}")
         conts = [c for c in conts if c[0] in want]
+    else:
+        conts = [c for c in conts if c[0] not in ONLY_ON_REQUEST]
     case_list = cases(a.smoke)
+    if a.cases:
+        prefixes = a.cases.split(",")
+        case_list = [c for c in case_list if any(c[1].startswith(p) for p in prefixes)]
+        if not case_list:
+            raise SystemExit(f"no case matches --cases {a.cases!r}")
     log = open(a.log, "a")
     server = None
     if a.host:

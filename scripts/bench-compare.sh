@@ -9,8 +9,8 @@
 #   scripts/bench-compare.sh                       test server (started here), N=100000, 3 rounds
 #   scripts/bench-compare.sh --host 127.0.0.1:3000 a running server (e.g. Aerospike)
 #   scripts/bench-compare.sh --smoke               N=2000, 1 round, few calls (CI)
-#   options: --n N --rounds R --only KEY,KEY --out FILE --log FILE
-#   contender keys: go-official java-official crate lib c go java
+#   options: --n N --rounds R --only KEY,KEY --cases PREFIX,PREFIX --out FILE --log FILE
+#   contender keys: go-official java-official crate lib c go java (java-message: only with --only)
 #
 # Builds what it runs: the Rust library (release) and compare_driver example,
 # the C bench (release), the Go driver (bindings/go/officialbench, its own

@@ -69,7 +69,7 @@ class AerospikeOnlineStoreTest {
      * Aerospike's 63-byte set names (the library refuses longer ones at open), so long
      * method names are cut and told apart by their hash.
      */
-    private static String project(TestInfo info) {
+    static String project(TestInfo info) {
         String name = info.getTestMethod().orElseThrow().getName().toLowerCase();
         if (name.length() <= 40) {
             return "j_" + name;

@@ -84,6 +84,35 @@ final class BenchData {
         return row.build();
     }
 
+    /**
+     * {@link #row} written into an encoder, value by value with no protobuf object: the
+     * same row (BenchDataTest and WriteBatchEncoderTest compare the two).
+     */
+    static void appendRow(WriteBatchEncoder batch, boolean narrow, long driverId) {
+        batch.beginRow().entityKey("driver_id", driverId)
+                .eventTimestamp(EPOCH_2024 + driverId, 0)
+                .createdTimestamp(EPOCH_2024 + driverId + 1, 0);
+        if (narrow) {
+            for (int i = 0; i < 10; i++) {
+                long h = h(1, driverId, i);
+                switch (i) {
+                    case 0 -> batch.putInt64(i, Long.remainderUnsigned(h, 1000));
+                    case 1 -> batch.putInt64(i, h & 0xFFFF_FFFFL);
+                    case 2 -> batch.putInt64(i, h);
+                    case 3, 4, 5 -> batch.putDouble(i, unitDouble(h));
+                    case 6, 7 -> batch.putString(i, base36(h));
+                    case 8 -> batch.putBool(i, (h & 1) == 1);
+                    default -> batch.putFloat(i, (float) ((h >>> 40) * 0x1.0p-24));
+                }
+            }
+        } else {
+            for (int i = 0; i < 100; i++) {
+                batch.putDouble(i, unitDouble(h(2, driverId, i)));
+            }
+        }
+        batch.endRow();
+    }
+
     /** The entity-batch stream of docs/benchmark-workload.md: splitmix64 outputs mod n. */
     static final class Ids {
         private long state;

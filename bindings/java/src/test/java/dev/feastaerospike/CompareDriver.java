@@ -5,12 +5,16 @@
 // with GET_BY_KEY_LIST KEY_VALUE under a map-key context) on the same records
 // (same key bytes and digests), converting every record into typed
 // per-feature values. With --impl binding it goes through this binding (the
-// full path: protobuf, Panama call, Rust library).
+// full path: Panama call, Rust library), writing through WriteBatchEncoder and
+// reading with readValues (plain values decoded from the native buffer);
+// --impl binding-message writes WriteBatchRequest messages and reads protobuf-java
+// ReadResponses instead (the message paths, for comparison).
 //
 // It reads commands on stdin and answers each with one JSON line (protocol
 // in scripts/bench-compare.py). Allocation per call: the heap bytes all JVM
 // threads allocated during the timed calls
-// (com.sun.management.ThreadMXBean#getThreadAllocatedBytes, summed over live threads), divided by
+// (com.sun.management.ThreadMXBean#getThreadAllocatedBytes, summed over live threads,
+// plus what each timed worker thread allocated, which it adds as it ends), divided by
 // the calls; objects are not counted, and the native library's memory is not
 // Java heap.
 package dev.feastaerospike;
@@ -52,6 +56,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicLong;
 
 public final class CompareDriver {
@@ -70,6 +75,20 @@ public final class CompareDriver {
             }
         }
         return sum;
+    }
+
+    /**
+     * A timed worker thread. It is gone by the time the caller sums the live threads'
+     * allocation, so it adds its own (everything it allocated) when it ends.
+     */
+    private static Thread worker(AtomicLong allocatedBytes, Runnable body) {
+        return new Thread(() -> {
+            try {
+                body.run();
+            } finally {
+                allocatedBytes.addAndGet(THREADS.getCurrentThreadAllocatedBytes());
+            }
+        });
     }
 
     private CompareDriver() {}
@@ -251,12 +270,16 @@ public final class CompareDriver {
             return null;
         }
 
+        /** A decoded value as a Typed (also the binding's ViewValues values; a Float widened as fromProto does). */
         static Typed typed(Object v) {
             if (v instanceof Long l) {
                 return new Typed('i', l, 0, null);
             }
             if (v instanceof Double d) {
                 return new Typed('f', 0, d, null);
+            }
+            if (v instanceof Float f) {
+                return new Typed('f', 0, f, null);
             }
             if (v instanceof String s) {
                 return new Typed('s', 0, 0, s);
@@ -326,8 +349,23 @@ public final class CompareDriver {
 
     static final class Binding implements Contender {
         private final AerospikeOnlineStore store;
+        /**
+         * True: writes through WriteBatchEncoder and reads with readValues (the binding's
+         * fast paths); false: WriteBatchRequest messages and read (protobuf-java responses).
+         */
+        private final boolean encoder;
+        /**
+         * Encoders kept across calls, as a service keeps them (the harness's writer threads
+         * are new per command, so a thread-local one would start empty every time); each
+         * call takes one, resets it and gives it back.
+         */
+        private final ConcurrentLinkedQueue<WriteBatchEncoder> narrowBatches =
+                new ConcurrentLinkedQueue<>();
+        private final ConcurrentLinkedQueue<WriteBatchEncoder> wideBatches =
+                new ConcurrentLinkedQueue<>();
 
-        Binding(String host, int port) throws Exception {
+        Binding(String host, int port, boolean encoder) throws Exception {
+            this.encoder = encoder;
             store = OnlineStoreConfig.builder().project("bench").host(host, port)
                     .batchTotalTimeoutMs(30_000).writeTimeoutMs(30_000).readTimeoutMs(30_000).open();
         }
@@ -335,6 +373,23 @@ public final class CompareDriver {
         @Override
         public void writeChunk(boolean wide, long from, long to) throws Exception {
             FeatureView view = wide ? BenchData.WIDE : BenchData.NARROW;
+            if (encoder) {
+                var pool = wide ? wideBatches : narrowBatches;
+                WriteBatchEncoder batch = pool.poll();
+                if (batch == null) {
+                    batch = new WriteBatchEncoder(view);
+                }
+                try {
+                    batch.reset();
+                    for (long id = from; id < to; id++) {
+                        BenchData.appendRow(batch, !wide, id);
+                    }
+                    store.writeBatch(batch);
+                } finally {
+                    pool.add(batch);
+                }
+                return;
+            }
             WriteBatchRequest.Builder b = WriteBatchRequest.newBuilder().setFeatureView(view);
             for (long id = from; id < to; id++) {
                 b.addRows(BenchData.row(view, id));
@@ -353,6 +408,23 @@ public final class CompareDriver {
             ReadRequest.Builder r = ReadRequest.newBuilder().addViews(vr);
             for (long id : ids) {
                 r.addEntityKeys(BenchData.key(id));
+            }
+            if (encoder) {
+                // The binding's fast read: plain Java values straight from the native buffer.
+                ViewValues result = store.readValues(r.build()).get(0);
+                if (!want) {
+                    return null;
+                }
+                List<Row> rows = new ArrayList<>(ids.length);
+                for (ViewValues.Row row : result.rows()) {
+                    List<Typed> values = new ArrayList<>(row.size());
+                    for (int i = 0; i < row.size(); i++) {
+                        values.add(Official.typed(row.value(i)));
+                    }
+                    long ms = row.eventEpochSecond() * 1000 + row.eventNano() / 1_000_000;
+                    rows.add(new Row(row.found(), ms, values));
+                }
+                return rows;
             }
             ViewResult result = store.read(r.build()).getViews(0);
             if (!want) {
@@ -390,10 +462,11 @@ public final class CompareDriver {
         long[] lat = new long[chunks];
         Exception[] failure = new Exception[1];
         Thread[] threads = new Thread[inFlight];
+        AtomicLong workerBytes = new AtomicLong();
         long b0 = totalAllocatedBytes();
         long start = System.nanoTime();
         for (int t = 0; t < inFlight; t++) {
-            threads[t] = new Thread(() -> {
+            threads[t] = worker(workerBytes, () -> {
                 for (;;) {
                     long from = next.getAndAdd(CHUNK);
                     if (from >= n) {
@@ -417,7 +490,7 @@ public final class CompareDriver {
             t.join();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        long bytes = totalAllocatedBytes() - b0;
+        long bytes = totalAllocatedBytes() - b0 + workerBytes.get();
         if (failure[0] != null) {
             throw failure[0];
         }
@@ -443,11 +516,12 @@ public final class CompareDriver {
         long[] lat = new long[callers * iters];
         Exception[] failure = new Exception[1];
         Thread[] threads = new Thread[callers];
+        AtomicLong workerBytes = new AtomicLong();
         long b0 = totalAllocatedBytes();
         long start = System.nanoTime();
         for (int t = 0; t < callers; t++) {
             final int tt = t;
-            threads[t] = new Thread(() -> {
+            threads[t] = worker(workerBytes, () -> {
                 for (int i = 0; i < iters; i++) {
                     long t0 = System.nanoTime();
                     try {
@@ -467,7 +541,7 @@ public final class CompareDriver {
             t.join();
         }
         double wall = (System.nanoTime() - start) / 1e9;
-        long bytes = totalAllocatedBytes() - b0;
+        long bytes = totalAllocatedBytes() - b0 + workerBytes.get();
         if (failure[0] != null) {
             throw failure[0];
         }
@@ -542,7 +616,7 @@ public final class CompareDriver {
                 case "--host" -> host = args[i + 1];
                 case "--port" -> port = Integer.parseInt(args[i + 1]);
                 case "--n" -> n = Long.parseLong(args[i + 1]);
-                default -> throw new IllegalArgumentException("usage: CompareDriver --impl official|binding "
+                default -> throw new IllegalArgumentException("usage: CompareDriver --impl official|binding|binding-message "
                         + "[--host H] [--port P] [--n N]");
             }
         }
@@ -550,8 +624,10 @@ public final class CompareDriver {
         try {
             ct = switch (impl) {
                 case "official" -> new Official(host, port);
-                case "binding" -> new Binding(host, port);
-                default -> throw new IllegalArgumentException("unknown --impl " + impl + " (official or binding)");
+                case "binding" -> new Binding(host, port, true);
+                case "binding-message" -> new Binding(host, port, false);
+                default -> throw new IllegalArgumentException("unknown --impl " + impl
+                        + " (official, binding or binding-message)");
             };
         } catch (Exception e) {
             System.out.println("{\"error\":" + jsonString("connect: " + e) + "}");
