@@ -327,9 +327,7 @@ fn read_encoded(
     store: &OnlineStore,
     request: &[u8],
 ) -> feast_aerospike::Result<Vec<u8>> {
-    let req = ReadRequest::decode(request)
-        .map_err(|e| feast_aerospike::Error::decode(format!("read request: {e}")))?;
-    rt.block_on(store.read_encoded(&req))
+    rt.block_on(store.read_encoded_bytes(request))
 }
 
 /// As [`read_encoded`], for writes: the bytes go in as they are (what the

@@ -33,15 +33,23 @@ pub fn serialize_entity_key_into(key: &EntityKey, version: u32, out: &mut Vec<u8
     }
     let v3 = version >= 3;
     let n = key.join_keys.len();
-    // Single-key fast path avoids the index sort, like Feast's.
-    let mut order: Vec<usize> = (0..n).collect();
+    // Single-key fast path avoids the index sort, like Feast's; up to 8
+    // join keys, the order lives on the stack.
+    let (mut inline, mut heap) = ([0usize; 8], Vec::new());
+    let order: &mut [usize] = if n <= inline.len() {
+        inline.iter_mut().enumerate().for_each(|(i, x)| *x = i);
+        &mut inline[..n]
+    } else {
+        heap.extend(0..n);
+        &mut heap
+    };
     if n > 1 {
         order.sort_by(|&a, &b| key.join_keys[a].cmp(&key.join_keys[b]));
     }
     if v3 {
         out.extend_from_slice(&(n as u32).to_le_bytes());
     }
-    for &i in &order {
+    for &i in order.iter() {
         let name = key.join_keys[i].as_bytes();
         out.extend_from_slice(&(ValueType::String as u32).to_le_bytes());
         if v3 {
@@ -49,15 +57,23 @@ pub fn serialize_entity_key_into(key: &EntityKey, version: u32, out: &mut Vec<u8
         }
         out.extend_from_slice(name);
     }
-    for &i in &order {
+    for &i in order.iter() {
         let value = &key.entity_values[i];
-        let (ty, bytes): (ValueType, std::borrow::Cow<'_, [u8]>) = match &value.val {
-            Some(Val::StringVal(s)) => (ValueType::String, s.as_bytes().into()),
-            Some(Val::BytesVal(b)) => (ValueType::Bytes, b.as_slice().into()),
-            Some(Val::Int32Val(x)) => (ValueType::Int32, x.to_le_bytes().to_vec().into()),
-            Some(Val::Int64Val(x)) => (ValueType::Int64, x.to_le_bytes().to_vec().into()),
+        let mut int = [0u8; 8];
+        let (ty, bytes): (ValueType, &[u8]) = match &value.val {
+            Some(Val::StringVal(s)) => (ValueType::String, s.as_bytes()),
+            Some(Val::BytesVal(b)) => (ValueType::Bytes, b.as_slice()),
+            Some(Val::Int32Val(x)) => {
+                int[..4].copy_from_slice(&x.to_le_bytes());
+                (ValueType::Int32, &int[..4])
+            }
+            Some(Val::Int64Val(x)) => {
+                int.copy_from_slice(&x.to_le_bytes());
+                (ValueType::Int64, &int[..])
+            }
             Some(Val::UnixTimestampVal(x)) => {
-                (ValueType::UnixTimestamp, x.to_le_bytes().to_vec().into())
+                int.copy_from_slice(&x.to_le_bytes());
+                (ValueType::UnixTimestamp, &int[..])
             }
             other => {
                 let kind = other
@@ -72,7 +88,7 @@ pub fn serialize_entity_key_into(key: &EntityKey, version: u32, out: &mut Vec<u8
         };
         out.extend_from_slice(&(ty as u32).to_le_bytes());
         out.extend_from_slice(&(bytes.len() as u32).to_le_bytes());
-        out.extend_from_slice(&bytes);
+        out.extend_from_slice(bytes);
     }
     Ok(())
 }
@@ -94,6 +110,35 @@ mod tests {
 
     fn v(val: Val) -> Value {
         Value { val: Some(val) }
+    }
+
+    /// Join keys are serialized in name order, whatever the request's
+    /// order, for few keys (order on the stack) and many (on the heap).
+    #[test]
+    fn join_keys_are_sorted_for_any_count() {
+        for n in [2usize, 8, 9, 12] {
+            let names: Vec<String> = (0..n).map(|i| format!("k{:02}", n - i)).collect();
+            let given = EntityKey {
+                join_keys: names.clone(),
+                entity_values: (0..n).map(|i| v(Val::Int64Val(i as i64))).collect(),
+            };
+            let mut pairs: Vec<(String, Value)> = names
+                .into_iter()
+                .zip(given.entity_values.iter().cloned())
+                .collect();
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            let sorted = EntityKey {
+                join_keys: pairs.iter().map(|p| p.0.clone()).collect(),
+                entity_values: pairs.into_iter().map(|p| p.1).collect(),
+            };
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            serialize_entity_key_into(&given, 3, &mut a).unwrap();
+            serialize_entity_key_into(&sorted, 3, &mut b).unwrap();
+            assert_eq!(a, b, "{n} join keys");
+            assert_eq!(a[..4], (n as u32).to_le_bytes());
+            // The first name written is the smallest.
+            assert_eq!(&a[12..15], b"k01");
+        }
     }
 
     #[test]
