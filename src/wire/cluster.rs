@@ -218,6 +218,19 @@ impl Cluster {
         sig
     }
 
+    /// Whether the cluster is as `map` saw it (same nodes, same partition
+    /// generations), checked without building a signature: this runs on
+    /// every command.
+    fn unchanged(&self, map: &PartitionMap) -> bool {
+        let nodes = self.client.nodes();
+        nodes.len() == map.signature.len()
+            && nodes.iter().all(|n| {
+                map.signature
+                    .binary_search_by(|(name, _)| name.as_str().cmp(n.name()))
+                    .is_ok_and(|i| map.signature[i].1 == n.partition_generation())
+            })
+    }
+
     fn current(&self) -> Arc<PartitionMap> {
         self.map.read().unwrap_or_else(|p| p.into_inner()).clone()
     }
@@ -226,8 +239,7 @@ impl Cluster {
     /// the map first when the cluster changed (or `force`).
     pub fn router(&self, force: bool, deadline: Instant) -> Result<Router, NetError> {
         let map = self.current();
-        let sig = self.signature();
-        if !force && map.signature == sig && !map.nodes.is_empty() {
+        if !force && !map.nodes.is_empty() && self.unchanged(&map) {
             return Ok(Router { map });
         }
         // One thread re-reads the map; the others never queue behind it past
