@@ -124,6 +124,8 @@ pub fn remaining(deadline: Instant) -> Option<Duration> {
 pub struct Node {
     pub name: String,
     address: SocketAddr,
+    /// "node NAME (ADDRESS)", for messages (made once, not per command).
+    label: String,
     pool: Mutex<Vec<Conn>>,
 }
 
@@ -133,12 +135,13 @@ impl Node {
         Some(Node {
             name: name.to_string(),
             address,
+            label: format!("node {name} ({address})"),
             pool: Mutex::new(Vec::new()),
         })
     }
 
-    pub fn label(&self) -> String {
-        format!("node {} ({})", self.name, self.address)
+    pub fn label(&self) -> &str {
+        &self.label
     }
 
     /// A pooled connection, or a new one.
@@ -146,7 +149,7 @@ impl Node {
         if let Some(c) = self.pool.lock().unwrap_or_else(|p| p.into_inner()).pop() {
             return Ok(c);
         }
-        Conn::open(&self.address, &self.label(), deadline)
+        Conn::open(&self.address, self.label(), deadline)
     }
 
     /// Return a connection whose last exchange completed cleanly.
@@ -317,7 +320,7 @@ impl Cluster {
             let index = nodes.len() as u16;
             nodes.push(node);
             if let Err(m) = apply_replicas(&answer, index, &mut masters, &mut regimes) {
-                last_error = Some(NetError::protocol(m, &nodes[index as usize].label()));
+                last_error = Some(NetError::protocol(m, nodes[index as usize].label()));
             }
         }
         if nodes.is_empty() {

@@ -25,6 +25,11 @@ pub struct Policy {
 pub trait BatchOp {
     /// Append rows `rows` (indexes into the caller's rows) to the command.
     fn encode(&mut self, b: &mut BatchBuilder<'_>, rows: &[usize]) -> Result<(), String>;
+    /// About how many bytes `encode` appends for `rows`, so the command's
+    /// buffer is sized once (0: no idea, grown as needed).
+    fn size_hint(&self, _rows: &[usize]) -> usize {
+        0
+    }
     /// A row's answer. `resent`: the row was sent more than once, so an
     /// earlier attempt may have been applied.
     fn answered(
@@ -122,6 +127,7 @@ pub fn run(
                 let node = router.node_at(g).clone();
                 let server_ms = remaining(policy.deadline)
                     .map_or(1, |d| d.as_millis().clamp(1, u128::from(u32::MAX)) as u32);
+                frames[g].reserve(op.size_hint(group) + 64);
                 // One row for this node: a single-record command (command.rs).
                 let mut b = if group.len() == 1 {
                     BatchBuilder::single(&mut frames[g], server_ms)
@@ -133,7 +139,7 @@ pub fn run(
                 let io = io_timeout(&policy);
                 let outcome = node
                     .take(policy.deadline)
-                    .and_then(|mut c| c.send(&frames[g], io, &node.label()).map(|_| c));
+                    .and_then(|mut c| c.send(&frames[g], io, node.label()).map(|_| c));
                 match outcome {
                     Ok(conn) => {
                         group

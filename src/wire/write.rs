@@ -257,6 +257,19 @@ impl BatchOp for WriteBatch<'_> {
         Ok(())
     }
 
+    fn size_hint(&self, rows: &[usize]) -> usize {
+        let c = self.chunk;
+        // The row header, namespace, set, guard and op headers (~100 bytes
+        // with the map-op wrappers), plus the row's encoded features.
+        let fixed = 100 + c.loc.namespace.len() + c.loc.set_name.len() + 2 * c.view.len();
+        rows.iter()
+            .map(|&r| {
+                let row = &self.rows[r];
+                fixed + (row.features.1 - row.features.0) + row.guard.as_ref().map_or(0, Vec::len)
+            })
+            .sum()
+    }
+
     fn answered(
         &mut self,
         r: usize,
