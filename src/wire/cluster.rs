@@ -167,12 +167,12 @@ impl Node {
         let mut frame = Vec::new();
         command::info_request(&mut frame, names);
         let t = remaining(deadline).unwrap_or(Duration::from_millis(1));
-        conn.send(&frame, t, &label)?;
-        let (ty, body) = conn.recv(t, &label)?;
+        conn.send(&frame, t, label)?;
+        let (ty, body) = conn.recv(t, label)?;
         if ty != TYPE_INFO {
             return Err(NetError::protocol(
                 format!("info answered with frame type {ty}"),
-                &label,
+                label,
             ));
         }
         let text = String::from_utf8_lossy(body).into_owned();

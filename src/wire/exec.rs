@@ -279,15 +279,15 @@ fn receive(
     let label = node.label();
     if let [row] = *group {
         let io = io_timeout(policy);
-        let (ty, body) = conn.recv(io, &label).map_err(Failure::Net)?;
+        let (ty, body) = conn.recv(io, label).map_err(Failure::Net)?;
         if ty != TYPE_MSG {
             return Err(Failure::Net(NetError::protocol(
                 format!("single-record command answered with frame type {ty}"),
-                &label,
+                label,
             )));
         }
         let rec =
-            command::parse_single(body).map_err(|m| Failure::Net(NetError::protocol(m, &label)))?;
+            command::parse_single(body).map_err(|m| Failure::Net(NetError::protocol(m, label)))?;
         answered[0] = true;
         if rec.result_code == RC_PARTITION_UNAVAILABLE {
             return Err(Failure::Retry(vec![row]));
@@ -299,11 +299,11 @@ fn receive(
     let mut retry = Vec::new();
     loop {
         let io = io_timeout(policy);
-        let (ty, body) = conn.recv(io, &label).map_err(Failure::Net)?;
+        let (ty, body) = conn.recv(io, label).map_err(Failure::Net)?;
         if ty != TYPE_MSG {
             return Err(Failure::Net(NetError::protocol(
                 format!("batch answered with frame type {ty}"),
-                &label,
+                label,
             )));
         }
         let mut op_error = None;
@@ -322,7 +322,7 @@ fn receive(
             }
             Ok(())
         })
-        .map_err(|m| Failure::Net(NetError::protocol(m, &label)))?;
+        .map_err(|m| Failure::Net(NetError::protocol(m, label)))?;
         if let Some(e) = op_error {
             return Err(Failure::Op(e));
         }
