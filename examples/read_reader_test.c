@@ -20,57 +20,15 @@
 
 #include "feast_aerospike/v1/store.pb-c.h"
 #include "feast_aerospike_read.h"
+#include "test_support.h"
 
 typedef FeastAerospike__V1__Value Value;
-
-static int failures;
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                             \
-      return;                                                                 \
-    }                                                                         \
-  } while (0)
-
-/* ---- a small deterministic RNG ---- */
-
-static uint64_t rng_state;
-static uint64_t rnd(void) {
-  uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-static size_t rnd_below(size_t n) { return n ? (size_t)(rnd() % n) : 0; }
-
-/* ---- arena for the generated messages (freed per message) ---- */
-
-static void *arena[8192];
-static size_t arena_n;
-static void *take(size_t size) {
-  if (arena_n == sizeof arena / sizeof arena[0]) abort();
-  void *p = calloc(1, size ? size : 1);
-  if (!p) abort();
-  return arena[arena_n++] = p;
-}
-static void arena_free(void) {
-  while (arena_n) free(arena[--arena_n]);
-}
 
 static char *rnd_string(void) {
   size_t n = rnd_below(12);
   char *s = take(n + 1);
   for (size_t i = 0; i < n; i++) s[i] = (char)('a' + rnd_below(26));
   return s;
-}
-
-static ProtobufCBinaryData rnd_bytes(void) {
-  ProtobufCBinaryData b;
-  b.len = rnd_below(9);
-  b.data = take(b.len);
-  for (size_t i = 0; i < b.len; i++) b.data[i] = (uint8_t)rnd();
-  return b;
 }
 
 static double rnd_double(void) {
