@@ -10,8 +10,9 @@
  * call, reading the response. Write requests are built with
  * feast_aerospike_write.h (straight into one reused buffer per thread);
  * --encoder protobuf-c (or both, interleaved view by view) builds them as this
- * program did before, one protobuf-c message per value, then packs them. Read
- * requests are packed with protobuf-c. Responses are read in
+ * program did before, one protobuf-c message per value, then packs them; the
+ * write table shows the thread CPU time of building the request bytes beside
+ * rows/s. Read requests are packed with protobuf-c. Responses are read in
  * place with feast_aerospike_read.h (no allocation); --decoder protobuf-c (or
  * both, interleaved case by case) unpacks them with protobuf-c instead, as
  * this program did before, and walks every value the same way.
@@ -296,6 +297,18 @@ static uint8_t *call(int32_t (*op)(const fas_store *, const uint8_t *, size_t, u
 
 enum encoder { ENCODE_WRITER, ENCODE_PROTOBUF_C };
 
+/* CPU time spent building write requests (up to the packed bytes), summed
+ * over the writing threads of one write_all. */
+static double encode_cpu_total;
+static pthread_mutex_t encode_cpu_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local double encode_cpu;
+
+static double thread_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 typedef struct {
   const view_def *view;
   enum encoder encoder;
@@ -323,6 +336,7 @@ static void check_written(const view_def *view, int64_t first, int64_t count, ui
  * by the calling thread, so it allocates only while the buffer grows). The
  * values come from feature_value, as on the protobuf-c path. */
 static void write_chunk_writer(fas_ww *w, const view_def *view, int64_t first, int64_t count) {
+  double cpu0 = thread_cpu_s();
   fas_ww_begin(w, view->view.name, view->ww_features, (size_t)view->n_features, 0);
   for (int64_t r = 0; r < count; r++) {
     int64_t id = first + r;
@@ -351,6 +365,7 @@ static void write_chunk_writer(fas_ww *w, const view_def *view, int64_t first, i
     fprintf(stderr, "bench: writer error %d at row %zu\n", fas_ww_error(w), fas_ww_rows(w));
     exit(1);
   }
+  encode_cpu += thread_cpu_s() - cpu0;
   uint8_t *out = NULL;
   size_t out_len = 0;
   fas_error *err = NULL;
@@ -361,6 +376,7 @@ static void write_chunk_writer(fas_ww *w, const view_def *view, int64_t first, i
 
 /* The protobuf-c path: one message per value, row and map entry, then packed. */
 static void write_chunk_protobuf_c(const view_def *view, int64_t first, int64_t count) {
+  double cpu0 = thread_cpu_s();
   int nf = view->n_features;
   entity *ents = calloc((size_t)count, sizeof *ents);
   FeastAerospike__V1__WriteRow *rows = calloc((size_t)count, sizeof *rows);
@@ -400,8 +416,17 @@ static void write_chunk_protobuf_c(const view_def *view, int64_t first, int64_t 
   req.feature_view = (FeastAerospike__V1__FeatureView *)&view->view;
   req.n_rows = (size_t)count;
   req.rows = row_ptrs;
+  size_t len = protobuf_c_message_get_packed_size(&req.base);
+  uint8_t *buf = malloc(len ? len : 1);
+  if (!buf) die("malloc", FAS_ERR_INTERNAL, NULL);
+  protobuf_c_message_pack(&req.base, buf);
+  encode_cpu += thread_cpu_s() - cpu0;
+  uint8_t *out = NULL;
   size_t out_len = 0;
-  uint8_t *out = call(fas_store_write_batch, "write_batch", &req.base, &out_len);
+  fas_error *err = NULL;
+  int32_t status = fas_store_write_batch(store, buf, len, &out, &out_len, &err);
+  free(buf);
+  if (status != FAS_OK) die("write_batch", status, err);
   check_written(view, first, count, out, out_len);
   free(ents); free(rows); free(row_ptrs); free(entries); free(entry_ptrs); free(values);
   free(strs); free(ts);
@@ -421,6 +446,10 @@ static void *write_worker(void *arg) {
     if (write_lat) write_lat[first / WRITE_CHUNK] = now_s() - t0;
   }
   fas_ww_free(&w);
+  pthread_mutex_lock(&encode_cpu_lock);
+  encode_cpu_total += encode_cpu;
+  pthread_mutex_unlock(&encode_cpu_lock);
+  encode_cpu = 0;
   return NULL;
 }
 
@@ -858,7 +887,8 @@ int main(int argc, char **argv) {
     }
   }
   /* Writes: [view: NARROW, WIDE][encoder: writer, protobuf-c][run]. */
-  static double w_rate[2][2][MAX_REPEAT], w_allocs[2][2][MAX_REPEAT];
+  static double w_rate[2][2][MAX_REPEAT], w_allocs[2][2][MAX_REPEAT], w_build[2][2][MAX_REPEAT];
+  double chunks = (double)((opt.n + WRITE_CHUNK - 1) / WRITE_CHUNK);
   const view_def *w_views[2] = {&narrow, &wide};
   static double p50[N_CASES][MAX_REPEAT], p90[N_CASES][MAX_REPEAT], p99[N_CASES][MAX_REPEAT],
       eps[N_CASES][MAX_REPEAT], allocs[N_CASES][MAX_REPEAT], reading_allocs[N_CASES][MAX_REPEAT];
@@ -868,11 +898,11 @@ int main(int argc, char **argv) {
       for (int e = 1; e >= 0; e--) {
         if (!(e ? opt.use_pbc_writes : opt.use_writer)) continue;
         unsigned long long a0 = atomic_load(&allocs_all);
+        encode_cpu_total = 0;
         w_rate[v][e][r] = write_all(w_views[v], e ? ENCODE_PROTOBUF_C : ENCODE_WRITER);
-        w_allocs[v][e][r] = COUNTS_ALLOCATIONS
-                                ? (double)(atomic_load(&allocs_all) - a0) /
-                                      (double)((opt.n + WRITE_CHUNK - 1) / WRITE_CHUNK)
-                                : -1;
+        w_build[v][e][r] = encode_cpu_total / chunks * 1e3;
+        w_allocs[v][e][r] =
+            COUNTS_ALLOCATIONS ? (double)(atomic_load(&allocs_all) - a0) / chunks : -1;
         fprintf(stderr, "run %d: write %s %s %.0f rows/s\n", r + 1, v ? "WIDE" : "NARROW",
                 e ? "protobuf-c" : "writer", w_rate[v][e][r]);
       }
@@ -893,15 +923,17 @@ int main(int argc, char **argv) {
          opt.n, opt.threads, opt.repeat, opt.host, opt.port, opt.ns,
          opt.event_time_safe ? ", event_time_safe_writes" : "");
   char a[128], b[128], c_[128], d[128];
-  printf("| write | encoder | rows/s | allocs/call (all threads) |\n|---|---|---|---|\n");
+  printf("| write | encoder | rows/s | building the request, CPU ms/call | allocs/call (all "
+         "threads) |\n|---|---|---|---|---|\n");
   for (int v = 0; v < 2; v++) {
     for (int e = 1; e >= 0; e--) {
       if (!(e ? opt.use_pbc_writes : opt.use_writer)) continue;
       char al[128] = "-";
       cell(a, sizeof a, w_rate[v][e], opt.repeat, "%.0f");
+      cell(b, sizeof b, w_build[v][e], opt.repeat, "%.2f");
       if (COUNTS_ALLOCATIONS) cell(al, sizeof al, w_allocs[v][e], opt.repeat, "%.1f");
-      printf("| %s (calls of %d rows) | %s | %s | %s |\n", v ? "WIDE" : "NARROW", WRITE_CHUNK,
-             e ? "protobuf-c" : "writer", a, al);
+      printf("| %s (calls of %d rows) | %s | %s | %s | %s |\n", v ? "WIDE" : "NARROW",
+             WRITE_CHUNK, e ? "protobuf-c" : "writer", a, b, al);
     }
   }
   printf("\n");
