@@ -56,4 +56,15 @@ static inline ProtobufCBinaryData rnd_bytes(void) {
   return b;
 }
 
+/* A random list message (0 to 4 elements from GEN) in v->FIELD. */
+#define RND_LIST(LIST_T, INIT, ELEM_T, GEN, FIELD) \
+  do {                                             \
+    LIST_T *l = take(sizeof *l);                   \
+    INIT(l);                                       \
+    l->n_val = rnd_below(5);                       \
+    l->val = take(l->n_val * sizeof(ELEM_T));      \
+    for (size_t i = 0; i < l->n_val; i++) l->val[i] = GEN; \
+    v->FIELD = l;                                  \
+  } while (0)
+
 #endif /* FEAST_AEROSPIKE_TEST_SUPPORT_H */

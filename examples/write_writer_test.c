@@ -57,16 +57,6 @@ static float rnd_float(void) {
   return f;
 }
 
-#define RND_LIST(LIST_T, INIT, ELEM_T, GEN, FIELD) \
-  do {                                             \
-    LIST_T *l = take(sizeof *l);                   \
-    INIT(l);                                       \
-    l->n_val = rnd_below(5);                       \
-    l->val = take(l->n_val * sizeof(ELEM_T));      \
-    for (size_t i = 0; i < l->n_val; i++) l->val[i] = GEN; \
-    v->FIELD = l;                                  \
-  } while (0)
-
 /* Every kind the writer has an appender for. */
 static void rnd_value(Value *v) {
   static const int kinds[] = {1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 14, 15, 16, 17, 18, 19};
