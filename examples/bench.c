@@ -6,8 +6,13 @@
  * missing-keys read (batch 100, every other id absent). Every read response
  * is checked against the generated data, untimed, before the timed calls.
  *
- * Timed calls cover the full caller path: building and packing the request
- * with protobuf-c, the fas_* call, reading the response. Responses are read in
+ * Timed calls cover the full caller path: building the request, the fas_*
+ * call, reading the response. Write requests are built with
+ * feast_aerospike_write.h (straight into one reused buffer per thread);
+ * --encoder protobuf-c (or both, interleaved view by view) builds them as this
+ * program did before, one protobuf-c message per value, then packs them; the
+ * write table shows the thread CPU time of building the request bytes beside
+ * rows/s. Read requests are packed with protobuf-c. Responses are read in
  * place with feast_aerospike_read.h (no allocation); --decoder protobuf-c (or
  * both, interleaved case by case) unpacks them with protobuf-c instead, as
  * this program did before, and walks every value the same way.
@@ -19,13 +24,15 @@
  *
  * Usage: bench [--host H] [--port P] [--namespace NS] [--n N] [--threads T]
  *              [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]
- *              [--timeout-ms T] [--decoder reader|protobuf-c|both] [--serve 1]
+ *              [--timeout-ms T] [--decoder reader|protobuf-c|both]
+ *              [--encoder writer|protobuf-c|both] [--writes-only 1] [--serve 1]
  *              [--event-time-safe 0|1]
  * Each measurement runs R times; the table shows the median and [min-max].
  *
  * With --serve 1 it is the C driver of scripts/bench-compare.sh instead: it
  * reads the harness's commands on stdin and answers each with one JSON line
- * (protocol in scripts/bench-compare.py).
+ * (protocol in scripts/bench-compare.py); its writes use the writer unless
+ * --encoder protobuf-c is given.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <inttypes.h>
@@ -39,6 +46,7 @@
 
 #include "feast_aerospike.h"
 #include "feast_aerospike_read.h"
+#include "feast_aerospike_write.h"
 #include "feast_aerospike/v1/store.pb-c.h"
 
 typedef FeastAerospike__V1__Value Value;
@@ -193,7 +201,8 @@ static struct {
   int port, threads, repeat, warmup, iters, iters_1000, timeout_ms, serve;
   int64_t n;
   int event_time_safe;
-} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 0, 0, 100000, 0};
+  int use_writer, use_pbc_writes; /* --encoder */
+} opt = {"127.0.0.1", "feast", 3000, 1, 3, 10, 200, 50, 0, 0, 100000, 0, 1, 0};
 
 /* Serve mode: per-call write latencies (seconds, one per chunk) and the seed
  * of the readers' id streams. */
@@ -219,6 +228,7 @@ typedef struct {
   FeastAerospike__V1__FeatureView view;
   FeastAerospike__V1__Feature features[N_WIDE];
   FeastAerospike__V1__Feature *ptrs[N_WIDE];
+  fas_ww_feature ww_features[N_WIDE]; /* the same view, for the writer */
   int tag, n_features;
   const char **names;
 } view_def;
@@ -234,6 +244,8 @@ static void define_view(view_def *d, const char *name, int tag, int n, const cha
     d->features[i].name = (char *)names[i];
     d->features[i].value_type = types[i];
     d->ptrs[i] = &d->features[i];
+    d->ww_features[i].name = names[i];
+    d->ww_features[i].value_type = (int32_t)types[i];
   }
   d->view.n_features = (size_t)n;
   d->view.features = d->ptrs;
@@ -283,12 +295,88 @@ static uint8_t *call(int32_t (*op)(const fas_store *, const uint8_t *, size_t, u
 
 #define WRITE_CHUNK 1000
 
+enum encoder { ENCODE_WRITER, ENCODE_PROTOBUF_C };
+
+/* CPU time spent building write requests (up to the packed bytes), summed
+ * over the writing threads of one write_all. */
+static double encode_cpu_total;
+static pthread_mutex_t encode_cpu_lock = PTHREAD_MUTEX_INITIALIZER;
+static _Thread_local double encode_cpu;
+
+static double thread_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 typedef struct {
   const view_def *view;
+  enum encoder encoder;
   atomic_llong *next;
 } write_job;
 
-static void write_chunk(const view_def *view, int64_t first, int64_t count) {
+/* Checks a write_batch response (every row written) and frees it. */
+static void check_written(const view_def *view, int64_t first, int64_t count, uint8_t *out,
+                          size_t out_len) {
+  FeastAerospike__V1__WriteBatchResponse *resp =
+      feast_aerospike__v1__write_batch_response__unpack(NULL, out_len, out);
+  fas_buffer_free(out, out_len);
+  if (!resp) die("write_batch response decode", FAS_ERR_DECODE, NULL);
+  if (resp->n_failures != 0 || resp->rows_written != (uint64_t)count) {
+    fprintf(stderr, "bench: write_batch %s rows %" PRId64 "..: %zu failures, first: %s\n",
+            view->view.name, first, resp->n_failures,
+            resp->n_failures ? resp->failures[0]->message : "(rows_written mismatch)");
+    feast_aerospike__v1__write_batch_response__free_unpacked(resp, NULL);
+    exit(1);
+  }
+  feast_aerospike__v1__write_batch_response__free_unpacked(resp, NULL);
+}
+
+/* The writer path: the request is written straight into `w`'s buffer (kept
+ * by the calling thread, so it allocates only while the buffer grows). The
+ * values come from feature_value, as on the protobuf-c path. */
+static void write_chunk_writer(fas_ww *w, const view_def *view, int64_t first, int64_t count) {
+  double cpu0 = thread_cpu_s();
+  fas_ww_begin(w, view->view.name, view->ww_features, (size_t)view->n_features, 0);
+  for (int64_t r = 0; r < count; r++) {
+    int64_t id = first + r;
+    fas_ww_key key = fas_ww_key_int64(JOIN_KEY, id);
+    fas_ww_timestamp created = fas_ww_ts(EPOCH_2024 + id + 1, 0);
+    fas_ww_row_begin(w, &key, 1, fas_ww_ts(EPOCH_2024 + id, 0), &created);
+    for (int f = 0; f < view->n_features; f++) {
+      Value v;
+      char str[13];
+      const char *name = view->names[f];
+      feature_value(view->tag, id, f, &v, str);
+      switch (v.val_case) {
+        case FEAST_AEROSPIKE__V1__VALUE__VAL_INT64_VAL: fas_ww_int64(w, name, v.int64_val); break;
+        case FEAST_AEROSPIKE__V1__VALUE__VAL_DOUBLE_VAL: fas_ww_double(w, name, v.double_val); break;
+        case FEAST_AEROSPIKE__V1__VALUE__VAL_FLOAT_VAL: fas_ww_float(w, name, v.float_val); break;
+        case FEAST_AEROSPIKE__V1__VALUE__VAL_BOOL_VAL: fas_ww_bool(w, name, v.bool_val); break;
+        case FEAST_AEROSPIKE__V1__VALUE__VAL_STRING_VAL: fas_ww_string(w, name, v.string_val); break;
+        default: die("writer: value kind", FAS_ERR_INTERNAL, NULL);
+      }
+    }
+    fas_ww_row_end(w);
+  }
+  const uint8_t *req;
+  size_t req_len;
+  if (fas_ww_finish(w, &req, &req_len) != FAS_WW_OK) {
+    fprintf(stderr, "bench: writer error %d at row %zu\n", fas_ww_error(w), fas_ww_rows(w));
+    exit(1);
+  }
+  encode_cpu += thread_cpu_s() - cpu0;
+  uint8_t *out = NULL;
+  size_t out_len = 0;
+  fas_error *err = NULL;
+  int32_t status = fas_store_write_batch(store, req, req_len, &out, &out_len, &err);
+  if (status != FAS_OK) die("write_batch", status, err);
+  check_written(view, first, count, out, out_len);
+}
+
+/* The protobuf-c path: one message per value, row and map entry, then packed. */
+static void write_chunk_protobuf_c(const view_def *view, int64_t first, int64_t count) {
+  double cpu0 = thread_cpu_s();
   int nf = view->n_features;
   entity *ents = calloc((size_t)count, sizeof *ents);
   FeastAerospike__V1__WriteRow *rows = calloc((size_t)count, sizeof *rows);
@@ -328,40 +416,47 @@ static void write_chunk(const view_def *view, int64_t first, int64_t count) {
   req.feature_view = (FeastAerospike__V1__FeatureView *)&view->view;
   req.n_rows = (size_t)count;
   req.rows = row_ptrs;
+  size_t len = protobuf_c_message_get_packed_size(&req.base);
+  uint8_t *buf = malloc(len ? len : 1);
+  if (!buf) die("malloc", FAS_ERR_INTERNAL, NULL);
+  protobuf_c_message_pack(&req.base, buf);
+  encode_cpu += thread_cpu_s() - cpu0;
+  uint8_t *out = NULL;
   size_t out_len = 0;
-  uint8_t *out = call(fas_store_write_batch, "write_batch", &req.base, &out_len);
-  FeastAerospike__V1__WriteBatchResponse *resp =
-      feast_aerospike__v1__write_batch_response__unpack(NULL, out_len, out);
-  fas_buffer_free(out, out_len);
-  if (!resp) die("write_batch response decode", FAS_ERR_DECODE, NULL);
-  if (resp->n_failures != 0 || resp->rows_written != (uint64_t)count) {
-    fprintf(stderr, "bench: write_batch %s rows %" PRId64 "..: %zu failures, first: %s\n",
-            view->view.name, first, resp->n_failures,
-            resp->n_failures ? resp->failures[0]->message : "(rows_written mismatch)");
-    feast_aerospike__v1__write_batch_response__free_unpacked(resp, NULL);
-    exit(1);
-  }
-  feast_aerospike__v1__write_batch_response__free_unpacked(resp, NULL);
+  fas_error *err = NULL;
+  int32_t status = fas_store_write_batch(store, buf, len, &out, &out_len, &err);
+  free(buf);
+  if (status != FAS_OK) die("write_batch", status, err);
+  check_written(view, first, count, out, out_len);
   free(ents); free(rows); free(row_ptrs); free(entries); free(entry_ptrs); free(values);
   free(strs); free(ts);
 }
 
 static void *write_worker(void *arg) {
   write_job *job = arg;
+  fas_ww w; /* this thread's writer, reused for every chunk */
+  fas_ww_init(&w);
   for (;;) {
     long long first = atomic_fetch_add(job->next, WRITE_CHUNK);
-    if (first >= opt.n) return NULL;
+    if (first >= opt.n) break;
     int64_t count = opt.n - first < WRITE_CHUNK ? opt.n - first : WRITE_CHUNK;
     double t0 = now_s();
-    write_chunk(job->view, first, count);
+    if (job->encoder == ENCODE_WRITER) write_chunk_writer(&w, job->view, first, count);
+    else write_chunk_protobuf_c(job->view, first, count);
     if (write_lat) write_lat[first / WRITE_CHUNK] = now_s() - t0;
   }
+  fas_ww_free(&w);
+  pthread_mutex_lock(&encode_cpu_lock);
+  encode_cpu_total += encode_cpu;
+  pthread_mutex_unlock(&encode_cpu_lock);
+  encode_cpu = 0;
+  return NULL;
 }
 
 /* Writes all N rows of `view`; returns rows/s. */
-static double write_all(const view_def *view) {
+static double write_all(const view_def *view, enum encoder encoder) {
   atomic_llong next = 0;
-  write_job job = {view, &next};
+  write_job job = {view, encoder, &next};
   pthread_t th[64];
   double t0 = now_s();
   for (int t = 0; t < opt.threads; t++) pthread_create(&th[t], NULL, write_worker, &job);
@@ -612,6 +707,8 @@ static void usage(const char *argv0) {
           "          [--repeat R] [--warmup W] [--iters I] [--iters-1000 I]\n"
           "          [--timeout-ms T]   (all client timeouts; default: the store's)\n"
           "          [--decoder reader|protobuf-c|both]   (default: reader)\n"
+          "          [--encoder writer|protobuf-c|both]   (write requests; default: writer)\n"
+          "          [--writes-only 1]  (skip the read cases)\n"
           "          [--serve 1]        (driver of scripts/bench-compare.sh)\n"
           "          [--event-time-safe 0|1]   (event_time_safe_writes; default 0)\n",
           argv0);
@@ -646,7 +743,7 @@ static int serve_command(char *line) {
     write_lat = calloc((size_t)chunks, sizeof *write_lat);
     if (!write_lat) die("calloc", FAS_ERR_INTERNAL, NULL);
     opt.threads = k;
-    double rows_per_s = write_all(view);
+    double rows_per_s = write_all(view, opt.use_writer ? ENCODE_WRITER : ENCODE_PROTOBUF_C);
     qsort(write_lat, (size_t)chunks, sizeof *write_lat, cmp_double);
     serve_reply(write_lat[(chunks - 1) * 50 / 100], write_lat[(chunks - 1) * 99 / 100], rows_per_s,
                 chunks);
@@ -695,7 +792,8 @@ static void serve(void) {
 }
 
 int main(int argc, char **argv) {
-  const char *decoder = "reader";
+  const char *decoder = "reader", *encoder = "writer";
+  int writes_only = 0;
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     if (i + 1 >= argc) usage(argv[0]);
@@ -711,6 +809,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(a, "--iters-1000")) opt.iters_1000 = atoi(v);
     else if (!strcmp(a, "--timeout-ms")) opt.timeout_ms = atoi(v);
     else if (!strcmp(a, "--decoder")) decoder = v;
+    else if (!strcmp(a, "--encoder")) encoder = v;
+    else if (!strcmp(a, "--writes-only")) writes_only = atoi(v) != 0;
     else if (!strcmp(a, "--serve")) opt.serve = atoi(v);
     else if (!strcmp(a, "--event-time-safe")) opt.event_time_safe = atoi(v) != 0;
     else usage(argv[0]);
@@ -724,6 +824,9 @@ int main(int argc, char **argv) {
   int use_reader = !strcmp(decoder, "reader") || !strcmp(decoder, "both");
   int use_pbc = !strcmp(decoder, "protobuf-c") || !strcmp(decoder, "both");
   if (!use_reader && !use_pbc) usage(argv[0]);
+  opt.use_writer = !strcmp(encoder, "writer") || !strcmp(encoder, "both");
+  opt.use_pbc_writes = !strcmp(encoder, "protobuf-c") || !strcmp(encoder, "both");
+  if (!opt.use_writer && !opt.use_pbc_writes) usage(argv[0]);
   if (fas_abi_version() != FAS_ABI_VERSION) {
     fprintf(stderr, "bench: library ABI %u, header ABI %u\n", (unsigned)fas_abi_version(),
             (unsigned)FAS_ABI_VERSION);
@@ -783,14 +886,28 @@ int main(int argc, char **argv) {
       cases[n_cases++].decoder = DECODE_READER;
     }
   }
-  static double w_narrow[MAX_REPEAT], w_wide[MAX_REPEAT];
+  /* Writes: [view: NARROW, WIDE][encoder: writer, protobuf-c][run]. */
+  static double w_rate[2][2][MAX_REPEAT], w_allocs[2][2][MAX_REPEAT], w_build[2][2][MAX_REPEAT];
+  double chunks = (double)((opt.n + WRITE_CHUNK - 1) / WRITE_CHUNK);
+  const view_def *w_views[2] = {&narrow, &wide};
   static double p50[N_CASES][MAX_REPEAT], p90[N_CASES][MAX_REPEAT], p99[N_CASES][MAX_REPEAT],
       eps[N_CASES][MAX_REPEAT], allocs[N_CASES][MAX_REPEAT], reading_allocs[N_CASES][MAX_REPEAT];
   for (int r = 0; r < opt.repeat; r++) {
-    w_narrow[r] = write_all(&narrow);
-    w_wide[r] = write_all(&wide);
-    fprintf(stderr, "run %d: writes %.0f / %.0f rows/s\n", r + 1, w_narrow[r], w_wide[r]);
-    for (int c = 0; c < n_cases; c++) {
+    /* With --encoder both, protobuf-c then the writer, back to back, per view. */
+    for (int v = 0; v < 2; v++) {
+      for (int e = 1; e >= 0; e--) {
+        if (!(e ? opt.use_pbc_writes : opt.use_writer)) continue;
+        unsigned long long a0 = atomic_load(&allocs_all);
+        encode_cpu_total = 0;
+        w_rate[v][e][r] = write_all(w_views[v], e ? ENCODE_PROTOBUF_C : ENCODE_WRITER);
+        w_build[v][e][r] = encode_cpu_total / chunks * 1e3;
+        w_allocs[v][e][r] =
+            COUNTS_ALLOCATIONS ? (double)(atomic_load(&allocs_all) - a0) / chunks : -1;
+        fprintf(stderr, "run %d: write %s %s %.0f rows/s\n", r + 1, v ? "WIDE" : "NARROW",
+                e ? "protobuf-c" : "writer", w_rate[v][e][r]);
+      }
+    }
+    for (int c = 0; c < n_cases && !writes_only; c++) {
       read_result res = run_read(&cases[c]);
       allocs[c][r] = res.allocs_per_call;
       reading_allocs[c][r] = res.reading_allocs_per_call;
@@ -806,12 +923,23 @@ int main(int argc, char **argv) {
          opt.n, opt.threads, opt.repeat, opt.host, opt.port, opt.ns,
          opt.event_time_safe ? ", event_time_safe_writes" : "");
   char a[128], b[128], c_[128], d[128];
-  printf("| write | rows/s |\n|---|---|\n");
-  cell(a, sizeof a, w_narrow, opt.repeat, "%.0f");
-  printf("| NARROW (calls of %d rows) | %s |\n", WRITE_CHUNK, a);
-  cell(a, sizeof a, w_wide, opt.repeat, "%.0f");
-  printf("| WIDE (calls of %d rows) | %s |\n\n", WRITE_CHUNK, a);
-  printf("| read | batch | decoder | p50 ms | p90 ms | p99 ms | entities/s | allocs/call "
+  printf("| write | encoder | rows/s | building the request, CPU ms/call | allocs/call (all "
+         "threads) |\n|---|---|---|---|---|\n");
+  for (int v = 0; v < 2; v++) {
+    for (int e = 1; e >= 0; e--) {
+      if (!(e ? opt.use_pbc_writes : opt.use_writer)) continue;
+      char al[128] = "-";
+      cell(a, sizeof a, w_rate[v][e], opt.repeat, "%.0f");
+      cell(b, sizeof b, w_build[v][e], opt.repeat, "%.2f");
+      if (COUNTS_ALLOCATIONS) cell(al, sizeof al, w_allocs[v][e], opt.repeat, "%.1f");
+      printf("| %s (calls of %d rows) | %s | %s | %s | %s |\n", v ? "WIDE" : "NARROW",
+             WRITE_CHUNK, e ? "protobuf-c" : "writer", a, b, al);
+    }
+  }
+  printf("\n");
+  if (writes_only) n_cases = 0;
+  if (n_cases)
+    printf("| read | batch | decoder | p50 ms | p90 ms | p99 ms | entities/s | allocs/call "
          "(all threads) | of which reading the response |\n|---|---|---|---|---|---|---|---|---|\n");
   for (int c = 0; c < n_cases; c++) {
     const read_case *k = &cases[c];

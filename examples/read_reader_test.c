@@ -20,57 +20,15 @@
 
 #include "feast_aerospike/v1/store.pb-c.h"
 #include "feast_aerospike_read.h"
+#include "test_support.h"
 
 typedef FeastAerospike__V1__Value Value;
-
-static int failures;
-#define CHECK(cond)                                                           \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__, __LINE__, #cond); \
-      failures++;                                                             \
-      return;                                                                 \
-    }                                                                         \
-  } while (0)
-
-/* ---- a small deterministic RNG ---- */
-
-static uint64_t rng_state;
-static uint64_t rnd(void) {
-  uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-static size_t rnd_below(size_t n) { return n ? (size_t)(rnd() % n) : 0; }
-
-/* ---- arena for the generated messages (freed per message) ---- */
-
-static void *arena[8192];
-static size_t arena_n;
-static void *take(size_t size) {
-  if (arena_n == sizeof arena / sizeof arena[0]) abort();
-  void *p = calloc(1, size ? size : 1);
-  if (!p) abort();
-  return arena[arena_n++] = p;
-}
-static void arena_free(void) {
-  while (arena_n) free(arena[--arena_n]);
-}
 
 static char *rnd_string(void) {
   size_t n = rnd_below(12);
   char *s = take(n + 1);
   for (size_t i = 0; i < n; i++) s[i] = (char)('a' + rnd_below(26));
   return s;
-}
-
-static ProtobufCBinaryData rnd_bytes(void) {
-  ProtobufCBinaryData b;
-  b.len = rnd_below(9);
-  b.data = take(b.len);
-  for (size_t i = 0; i < b.len; i++) b.data[i] = (uint8_t)rnd();
-  return b;
 }
 
 static double rnd_double(void) {
@@ -80,16 +38,6 @@ static double rnd_double(void) {
   return d != d ? 0.5 : d; /* keep NaN out: compared with == below */
 }
 
-#define RND_LIST(LIST_T, INIT, ELEM_T, GEN) \
-  do {                                      \
-    LIST_T *l = take(sizeof *l);            \
-    INIT(l);                                \
-    l->n_val = rnd_below(5);                \
-    l->val = take(l->n_val * sizeof(ELEM_T)); \
-    for (size_t i = 0; i < l->n_val; i++) l->val[i] = GEN; \
-    list = l;                               \
-  } while (0)
-
 static void rnd_value(Value *v, int depth);
 
 static void rnd_value(Value *v, int depth) {
@@ -98,7 +46,6 @@ static void rnd_value(Value *v, int depth) {
                               25, 32, 33, 36, 42, 44};
   int kind = kinds[rnd_below(sizeof kinds / sizeof kinds[0])];
   if (kind == 42 && depth > 1) kind = 5;
-  void *list = NULL;
   switch (kind) {
     case 0: return;
     case 1: v->bytes_val = rnd_bytes(); break;
@@ -110,30 +57,29 @@ static void rnd_value(Value *v, int depth) {
     case 7: v->bool_val = (protobuf_c_boolean)(rnd() & 1); break;
     case 8: v->unix_timestamp_val = (int64_t)rnd(); break;
     case 11: RND_LIST(FeastAerospike__V1__BytesList, feast_aerospike__v1__bytes_list__init,
-                      ProtobufCBinaryData, rnd_bytes()); v->bytes_list_val = list; break;
+                      ProtobufCBinaryData, rnd_bytes(), bytes_list_val); break;
     case 12: RND_LIST(FeastAerospike__V1__StringList, feast_aerospike__v1__string_list__init, char *,
-                      rnd_string()); v->string_list_val = list; break;
+                      rnd_string(), string_list_val); break;
     case 13: RND_LIST(FeastAerospike__V1__Int32List, feast_aerospike__v1__int32_list__init, int32_t,
-                      (int32_t)rnd()); v->int32_list_val = list; break;
+                      (int32_t)rnd(), int32_list_val); break;
     case 14: RND_LIST(FeastAerospike__V1__Int64List, feast_aerospike__v1__int64_list__init, int64_t,
-                      (int64_t)rnd()); v->int64_list_val = list; break;
+                      (int64_t)rnd(), int64_list_val); break;
     case 15: RND_LIST(FeastAerospike__V1__DoubleList, feast_aerospike__v1__double_list__init, double,
-                      rnd_double()); v->double_list_val = list; break;
+                      rnd_double(), double_list_val); break;
     case 16: RND_LIST(FeastAerospike__V1__FloatList, feast_aerospike__v1__float_list__init, float,
-                      (float)rnd_below(4096) / 8.0f); v->float_list_val = list; break;
+                      (float)rnd_below(4096) / 8.0f, float_list_val); break;
     case 17: RND_LIST(FeastAerospike__V1__BoolList, feast_aerospike__v1__bool_list__init,
-                      protobuf_c_boolean, (protobuf_c_boolean)(rnd() & 1));
-      v->bool_list_val = list; break;
+                      protobuf_c_boolean, (protobuf_c_boolean)(rnd() & 1), bool_list_val); break;
     case 18: RND_LIST(FeastAerospike__V1__Int64List, feast_aerospike__v1__int64_list__init, int64_t,
-                      (int64_t)rnd()); v->unix_timestamp_list_val = list; break;
+                      (int64_t)rnd(), unix_timestamp_list_val); break;
     case 19: v->null_val = FEAST_AEROSPIKE__V1__NULL__NULL; break;
     case 23: RND_LIST(FeastAerospike__V1__StringSet, feast_aerospike__v1__string_set__init, char *,
-                      rnd_string()); v->string_set_val = list; break;
+                      rnd_string(), string_set_val); break;
     case 25: RND_LIST(FeastAerospike__V1__Int64Set, feast_aerospike__v1__int64_set__init, int64_t,
-                      (int64_t)rnd()); v->int64_set_val = list; break;
+                      (int64_t)rnd(), int64_set_val); break;
     case 32: v->json_val = rnd_string(); break;
     case 33: RND_LIST(FeastAerospike__V1__StringList, feast_aerospike__v1__string_list__init, char *,
-                      rnd_string()); v->json_list_val = list; break;
+                      rnd_string(), json_list_val); break;
     case 36: v->uuid_val = rnd_string(); break;
     case 44: v->decimal_val = rnd_string(); break;
     case 42: {

@@ -3,7 +3,8 @@
 # repository:
 #   scripts/install.sh PREFIX        (e.g. /usr/local, /opt/feast-aerospike)
 # builds the release library, then installs
-#   PREFIX/include/feast_aerospike.h, feast_aerospike_read.h (zero-allocation response reader)
+#   PREFIX/include/feast_aerospike.h, feast_aerospike_read.h (zero-allocation response reader),
+#       feast_aerospike_write.h (request writer)
 #   PREFIX/lib/libfeast_aerospike.so, PREFIX/lib/libfeast_aerospike.a
 #   PREFIX/lib/pkgconfig/feast_aerospike.pc                  (pkg-config feast_aerospike)
 #   PREFIX/lib/cmake/feast_aerospike/feast_aerospike-config*.cmake
@@ -32,7 +33,8 @@ lib="$prefix/lib"
 cmake_dir="$lib/cmake/feast_aerospike"
 proto_dir="$prefix/share/feast_aerospike/proto"
 install -d "$prefix/include" "$lib/pkgconfig" "$cmake_dir" "$proto_dir/feast_aerospike/v1"
-install -m 0644 include/feast_aerospike.h include/feast_aerospike_read.h "$prefix/include/"
+install -m 0644 include/feast_aerospike.h include/feast_aerospike_read.h include/feast_aerospike_write.h \
+  "$prefix/include/"
 install -m 0755 target/release/libfeast_aerospike.so "$lib/"
 install -m 0644 target/release/libfeast_aerospike.a "$lib/"
 install -m 0644 proto/feast_aerospike/v1/*.proto "$proto_dir/feast_aerospike/v1/"

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # CI for the C ABI: header freshness and standalone compile, the Rust tests of
-# the exports, the C examples built with -Werror and run against the test
+# the exports, the C examples (and the tests of the header-only response
+# reader and request writer) built with -Werror and run against the test
 # server under ASan+UBSan (with proof the sanitizers are linked and live),
 # valgrind on the release build, and a short fuzz run over request decoding.
 # The Rust tests of the exports run in scripts/ci/rust.sh, once per CI run.
@@ -41,7 +42,9 @@ C
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c include/feast_aerospike.h
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -fsyntax-only -x c++ include/feast_aerospike.h
 for std in "gcc -std=c11 -x c" "g++ -std=c++17 -x c++"; do
-  $std -Wall -Wextra -Werror -pedantic -Wconversion -Iinclude -fsyntax-only include/feast_aerospike_read.h
+  for h in feast_aerospike_read.h feast_aerospike_write.h; do
+    $std -Wall -Wextra -Werror -pedantic -Wconversion -Iinclude -fsyntax-only "include/$h"
+  done
 done
 gcc -std=c11 -Wall -Wextra -Werror -pedantic -Iinclude -c "$hdr_tmp/use_header.c" -o "$hdr_tmp/c.o"
 g++ -std=c++17 -Wall -Wextra -Werror -pedantic -Iinclude -x c++ -c "$hdr_tmp/use_header.c" -o "$hdr_tmp/cxx.o"
@@ -137,12 +140,17 @@ echo "sanitizers linked and live (ASan, UBSan, LSan incl. library allocations)"
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 start_server
+# The request writer: differential against protobuf-c, varint boundaries,
+# misuse, then a write through the library read back from the test server.
+writer_t0=$(date +%s)
+"$SAN_BUILD/write_writer_test" --iterations "${WRITER_ITERATIONS:-5000}" --port "$PORT"
+echo "write_writer_test: $(($(date +%s) - writer_t0)) s"
 "$SAN_BUILD/quickstart" --port "$PORT" >"$hdr_tmp/quickstart.out"
 diff -u examples/expected/quickstart.out "$hdr_tmp/quickstart.out"
 # Small sizes and long timeouts: this is a correctness run (bench checks every
 # value it reads) on a debug server under sanitizers, not a measurement.
 "$SAN_BUILD/bench" --port "$PORT" --n 2000 --threads 2 --repeat 1 --warmup 1 --iters 3 \
-  --iters-1000 1 --timeout-ms 60000 --decoder both >/dev/null
+  --iters-1000 1 --timeout-ms 60000 --decoder both --encoder both >/dev/null
 stop_server
 unset ASAN_OPTIONS UBSAN_OPTIONS
 

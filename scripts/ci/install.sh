@@ -31,11 +31,17 @@ PREFIX="$work/prefix"
 
 step "scripts/install.sh into a temporary prefix"
 FAS_SKIP_BUILD=1 bash scripts/install.sh "$PREFIX"
-for f in include/feast_aerospike.h include/feast_aerospike_read.h lib/libfeast_aerospike.so lib/libfeast_aerospike.a \
+for f in include/feast_aerospike.h include/feast_aerospike_read.h include/feast_aerospike_write.h \
+  lib/libfeast_aerospike.so lib/libfeast_aerospike.a \
   lib/pkgconfig/feast_aerospike.pc lib/cmake/feast_aerospike/feast_aerospike-config.cmake \
   lib/cmake/feast_aerospike/feast_aerospike-config-version.cmake \
   share/feast_aerospike/proto/feast_aerospike/v1/store.proto; do
   [ -f "$PREFIX/$f" ] || { echo "install did not create $PREFIX/$f" >&2; exit 1; }
+done
+
+# The header-only reader and writer compile from the prefix alone.
+for h in feast_aerospike_read.h feast_aerospike_write.h; do
+  cc -std=c11 -Wall -Wextra -Werror -fsyntax-only -I"$PREFIX/include" -x c "$PREFIX/include/$h"
 done
 
 # Prefix discipline: the shared library exports fas_* and the JNI adapter's
