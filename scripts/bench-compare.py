@@ -41,6 +41,7 @@ def contenders(root, java_cp):
         "-Dfeastaerospike.library.path=" + os.path.join(root, "target", "release", "libfeast_aerospike.so"),
         "-cp", java_cp or "", "dev.feastaerospike.CompareDriver",
     ]
+    mimalloc = os.environ.get("MIMALLOC", "/usr/lib/x86_64-linux-gnu/libmimalloc.so.2")
     # (key, column label, argv, official client?)
     return [
         ("go-official", "official Go client", [go, "--impl", "official"], True),
@@ -53,10 +54,16 @@ def contenders(root, java_cp):
         # Only with --only: the Java binding writing WriteBatchRequest messages
         # instead of WriteBatchEncoder (reads are the same as "java").
         ("java-message", "Java binding, message writes", java + ["--impl", "binding-message"], False),
+        # Only with --only: the library alone and the C path with mimalloc
+        # preloaded instead of glibc malloc (issue 10: measure an allocator;
+        # Debian's libmimalloc2.0, or $MIMALLOC).
+        ("lib-mimalloc", "library alone, mimalloc", ["env", "LD_PRELOAD=" + mimalloc, rust, "--impl", "lib"], False),
+        ("c-mimalloc", "C (full path), mimalloc",
+         ["env", "LD_PRELOAD=" + mimalloc, cbench, "--serve", "1", "--timeout-ms", "30000"], False),
     ]
 
 
-ONLY_ON_REQUEST = {"java-message"}
+ONLY_ON_REQUEST = {"java-message", "lib-mimalloc", "c-mimalloc"}
 
 
 def cases(smoke):
