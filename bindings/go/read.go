@@ -46,7 +46,7 @@ func (s *Store) readViews(ctx context.Context, entityKeys []*pb.EntityKey, views
 			return nil, err
 		}
 		return withTimeout(req.buf, ms, hasDeadline), nil
-	}, &resp)
+	}, readResponse{&resp, views})
 	if err != nil {
 		return nil, err
 	}
