@@ -54,7 +54,7 @@ func BenchmarkGoSideOfRead(b *testing.B) {
 					req.release()
 					_ = ABIVersion() // one cgo transition
 					var resp pb.ReadResponse
-					if err := unmarshalReadResponse(canned, &resp, nil); err != nil {
+					if err := unmarshalReadResponse(canned, &resp, views); err != nil {
 						b.Fatal(err)
 					}
 					if err := checkReadShape(size, views, &resp); err != nil {

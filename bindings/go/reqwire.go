@@ -51,9 +51,26 @@ func featureViewSize(view *FeatureView) (size int, problem string) {
 		if !utf8.ValidString(f.Name) {
 			return 0, fmt.Sprintf("feature %d of the view: name %q is not valid UTF-8", i, f.Name)
 		}
+		if n, ok := shortFeatureSize(f); ok {
+			size += 2 + n
+			continue
+		}
 		size += 1 + sizeLen(featureSize(f))
 	}
 	return size, ""
+}
+
+// shortFeatureSize is featureSize for the common case, a name of 1 to 123
+// bytes and a type below 128: every length and the type take one byte.
+func shortFeatureSize(f *Feature) (int, bool) {
+	n := len(f.Name)
+	if n == 0 || n > 123 || uint64(f.Type) >= 0x80 {
+		return 0, false
+	}
+	if f.Type == 0 {
+		return 2 + n, true
+	}
+	return 4 + n, true
 }
 
 // appendFeatureView appends view as field 1, its message featureViewSize
@@ -63,6 +80,13 @@ func appendFeatureView(b []byte, view *FeatureView, size int) []byte {
 	b = appendOptString(b, tagLen1, view.Name)
 	for i := range view.Features {
 		f := &view.Features[i]
+		if n, ok := shortFeatureSize(f); ok {
+			b = append(append(b, tagLen2, byte(n), tagLen1, byte(len(f.Name))), f.Name...)
+			if f.Type != 0 {
+				b = append(b, 2<<3|wtVarint, byte(f.Type))
+			}
+			continue
+		}
 		b = protowire.AppendVarint(append(b, tagLen2), uint64(featureSize(f)))
 		b = appendOptString(b, tagLen1, f.Name)
 		if f.Type != 0 {
