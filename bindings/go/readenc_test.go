@@ -155,8 +155,8 @@ func manyFeatures(n int) FeatureView {
 	return v
 }
 
-// Building a read's request allocates nothing once the pooled buffer has
-// grown, whatever the number of declared features; the struct form it
+// Building a read's request allocates nothing once its buffer has grown,
+// whatever the number of declared features; the struct form it
 // replaced allocated at least one pb.Feature per declared feature.
 func TestReadRequestEncodingDoesNotAllocatePerFeature(t *testing.T) {
 	keys := driverKeys(1, 2, 3, 4, 5, 6, 7, 8, 9, 10)
@@ -168,13 +168,15 @@ func TestReadRequestEncodingDoesNotAllocatePerFeature(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+		// One request reused, as the pool gives back in steady state (a
+		// race-detector build drops pooled items at random, so the pool
+		// itself is not measured here).
+		req := new(readRequest)
 		after := testing.AllocsPerRun(20, func() {
-			req := getReadRequest()
 			if err := req.encode(keys, views); err != nil {
 				t.Fatal(err)
 			}
 			_ = withTimeout(req.buf, 100, true)
-			req.release()
 		})
 		t.Logf("%d declared features, batch 10: %.0f allocations before (pb structs + proto.Marshal), %.0f after", n, before, after)
 		if before < float64(n) {
