@@ -64,7 +64,7 @@ func TestDecoderAllocations(t *testing.T) {
 		values := 100 * len(view.Features)
 		allocs := testing.AllocsPerRun(20, func() {
 			var resp pb.ReadResponse
-			if err := unmarshalReadResponse(canned, &resp); err != nil {
+			if err := unmarshalReadResponse(canned, &resp, nil); err != nil {
 				t.Fatal(err)
 			}
 			_ = readResultFromProto(resp.Views[0])

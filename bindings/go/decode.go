@@ -21,9 +21,21 @@ import (
 // errSlowPath means: decode this with proto.Unmarshal instead.
 var errSlowPath = errors.New("not handled by the fast decoder")
 
-// unmarshalReadResponse decodes buf into resp (which must be empty).
-func unmarshalReadResponse(buf []byte, resp *pb.ReadResponse) error {
-	var d readDecoder
+// readResponse is a read's response with the views its request named, so
+// callC can hand both to the decoder.
+type readResponse struct {
+	*pb.ReadResponse
+	views []ViewRead
+}
+
+// unmarshalReadResponse decodes buf into resp (which must be empty). views,
+// when not nil, are the views the request named (readRequest.encode checked
+// their names are valid UTF-8): the library answers with those view names
+// and the requested feature names (or the declared ones, in order), so where
+// the bytes match, the decoder hands out the caller's strings instead of a
+// new string per feature name per call.
+func unmarshalReadResponse(buf []byte, resp *pb.ReadResponse, views []ViewRead) error {
+	d := readDecoder{views: views}
 	if err := d.response(buf, resp); err == nil {
 		return nil
 	}
@@ -48,6 +60,7 @@ type readDecoder struct {
 	values     []pb.Value
 	valuePtrs  []*pb.Value
 	rowsLeft   int // rows of the current view not decoded yet, this one included
+	views      []ViewRead
 
 	doubleN, int64N, stringN, boolN, floatN, int32N, unixN int
 }
@@ -113,7 +126,11 @@ func (d *readDecoder) response(b []byte, resp *pb.ReadResponse) error {
 		}
 		b = b[n:]
 		v := &pb.ViewResult{}
-		if err := d.viewResult(m, v); err != nil {
+		var req *ViewRead
+		if i := len(resp.Views); i < len(d.views) {
+			req = &d.views[i]
+		}
+		if err := d.viewResult(m, v, req); err != nil {
 			return err
 		}
 		resp.Views = append(resp.Views, v)
@@ -121,9 +138,12 @@ func (d *readDecoder) response(b []byte, resp *pb.ReadResponse) error {
 	return nil
 }
 
-func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult) error {
+// viewResult decodes one ViewResult; req is the view the request named at
+// its position (nil: unknown).
+func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult, req *ViewRead) error {
 	d.rowsLeft = countRows(b)
 	v.Rows = make([]*pb.EntityRow, 0, d.rowsLeft)
+	names := requestedNames(req)
 	for len(b) > 0 {
 		num, typ, n := protowire.ConsumeTag(b)
 		if n < 0 || typ != protowire.BytesType {
@@ -137,11 +157,22 @@ func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult) error {
 		b = b[n:]
 		switch num {
 		case 1:
+			if req != nil && string(m) == req.View.Name {
+				v.FeatureView = req.View.Name
+				break
+			}
 			if !utf8.Valid(m) {
 				return errSlowPath
 			}
 			v.FeatureView = string(m)
 		case 2:
+			if v.FeatureNames == nil && names.len() > 0 {
+				v.FeatureNames = make([]string, 0, names.len())
+			}
+			if k := len(v.FeatureNames); k < names.len() && string(m) == names.at(k) {
+				v.FeatureNames = append(v.FeatureNames, names.at(k))
+				break
+			}
 			if !utf8.Valid(m) {
 				return errSlowPath
 			}
@@ -158,6 +189,32 @@ func (d *readDecoder) viewResult(b []byte, v *pb.ViewResult) error {
 		}
 	}
 	return nil
+}
+
+// featureNames are the names a view's answer lists: the requested
+// features, or all declared features in order.
+type featureNames struct {
+	requested []string
+	declared  []Feature
+}
+
+func requestedNames(req *ViewRead) featureNames {
+	switch {
+	case req == nil:
+		return featureNames{}
+	case len(req.Features) > 0:
+		return featureNames{requested: req.Features}
+	}
+	return featureNames{declared: req.View.Features}
+}
+
+func (n featureNames) len() int { return len(n.requested) + len(n.declared) }
+
+func (n featureNames) at(k int) string {
+	if n.requested != nil {
+		return n.requested[k]
+	}
+	return n.declared[k].Name
 }
 
 func (d *readDecoder) entityRow(b []byte, row *pb.EntityRow, sizeHint int) error {

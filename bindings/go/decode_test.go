@@ -6,6 +6,7 @@ package feastaerospike
 import (
 	"math"
 	"testing"
+	"unsafe"
 
 	"github.com/feast-aerospike/feast-aerospike/bindings/go/pb"
 	"google.golang.org/protobuf/encoding/protowire"
@@ -18,7 +19,7 @@ func sameAsProtoUnmarshal(t *testing.T, buf []byte) {
 	var want pb.ReadResponse
 	wantErr := proto.Unmarshal(buf, &want)
 	var got pb.ReadResponse
-	gotErr := unmarshalReadResponse(buf, &got)
+	gotErr := unmarshalReadResponse(buf, &got, nil)
 	if (wantErr == nil) != (gotErr == nil) {
 		t.Fatalf("proto.Unmarshal error %v, fast decoder error %v", wantErr, gotErr)
 	}
@@ -59,7 +60,7 @@ func TestFastDecoderMatchesProtoUnmarshal(t *testing.T) {
 		t.Fatal(err)
 	}
 	var back pb.ReadResponse
-	if err := unmarshalReadResponse(full, &back); err != nil || !proto.Equal(&back, everyKindResponse()) {
+	if err := unmarshalReadResponse(full, &back, nil); err != nil || !proto.Equal(&back, everyKindResponse()) {
 		t.Fatalf("round trip: %v\n%v", err, &back)
 	}
 	cases := map[string][]byte{
@@ -104,4 +105,70 @@ func FuzzFastDecoder(f *testing.F) {
 	f.Add(cannedRead(narrowView, 2))
 	f.Add(rowWithValue(protowire.AppendVarint(protowire.AppendTag(nil, 3, protowire.VarintType), 1<<40|5)))
 	f.Fuzz(func(t *testing.T, buf []byte) { sameAsProtoUnmarshal(t, buf) })
+}
+
+// With the request's views, the decoder reuses their name strings where the
+// answer's bytes match and decodes exactly as without them otherwise.
+func TestDecoderReusesRequestedNames(t *testing.T) {
+	projected := []string{"w007", "w000", "w099"}
+	wrong := FeatureView{Name: "other", Features: []Feature{{"w000", 0}, {"nope", 0}}}
+	cases := []struct {
+		name  string
+		buf   []byte
+		views []ViewRead
+		reuse bool
+	}{
+		{"declared names", cannedRead(wideView, 2), []ViewRead{{View: wideView}}, true},
+		{"requested names", cannedRead(wideView, 2), []ViewRead{{View: wideView, Features: projected}}, false},
+		{"other names", cannedRead(wideView, 2), []ViewRead{{View: wrong}}, false},
+		{"more views than answered", cannedRead(narrowView, 1), []ViewRead{{View: narrowView}, {View: wideView}}, true},
+		{"fewer views than answered", mustMarshal(t, everyKindResponse()), []ViewRead{{View: FeatureView{Name: "v1", Features: []Feature{{"a", 0}, {"b", 0}}}}}, false},
+		{"no views", cannedRead(wideView, 1), []ViewRead{}, false},
+	}
+	for _, c := range cases {
+		var want, got pb.ReadResponse
+		if err := proto.Unmarshal(c.buf, &want); err != nil {
+			t.Fatal(err)
+		}
+		if err := unmarshalReadResponse(c.buf, &got, c.views); err != nil || !proto.Equal(&want, &got) {
+			t.Fatalf("%s: %v\n%v\nwant\n%v", c.name, err, &got, &want)
+		}
+		if !c.reuse {
+			continue
+		}
+		v := got.Views[0]
+		if unsafe.StringData(v.FeatureView) != unsafe.StringData(c.views[0].View.Name) {
+			t.Errorf("%s: the view name was copied", c.name)
+		}
+		for k, name := range v.FeatureNames {
+			if unsafe.StringData(name) != unsafe.StringData(c.views[0].View.Features[k].Name) {
+				t.Fatalf("%s: feature name %d was copied", c.name, k)
+			}
+		}
+	}
+	// A WIDE answer of one row: with the views, no string per feature name.
+	canned := cannedRead(wideView, 1)
+	views := []ViewRead{{View: wideView}}
+	allocs := func(views []ViewRead) float64 {
+		return testing.AllocsPerRun(20, func() {
+			var resp pb.ReadResponse
+			if err := unmarshalReadResponse(canned, &resp, views); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+	without, with := allocs(nil), allocs(views)
+	t.Logf("WIDE batch 1: decoder %.0f allocations without the request's names, %.0f with", without, with)
+	if with > without-float64(len(wideView.Features)) {
+		t.Errorf("reusing the names saved %.0f allocations, want at least one per feature (%d)", without-with, len(wideView.Features))
+	}
+}
+
+func mustMarshal(t *testing.T, m proto.Message) []byte {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -59,7 +59,8 @@ func (op operation) String() string {
 // callC runs one request/response function with the encoded request and, on
 // success, decodes the response straight out of the library's buffer into
 // resp before freeing it. Both decoders (proto.Unmarshal and decode.go) copy
-// every bytes and string field, so nothing in resp points into C memory
+// every bytes and string field (decode.go may instead share a name string of
+// the request's views: Go memory), so nothing in resp points into C memory
 // afterwards.
 func callC(h *C.fas_store, op operation, req []byte, resp proto.Message) error {
 	var reqPtr *C.uint8_t
@@ -100,9 +101,12 @@ func callC(h *C.fas_store, op operation, req []byte, resp proto.Message) error {
 	}
 	buf := unsafe.Slice((*byte)(unsafe.Pointer(out)), int(outLen))
 	var err error
-	if rr, ok := resp.(*pb.ReadResponse); ok {
-		err = unmarshalReadResponse(buf, rr)
-	} else {
+	switch r := resp.(type) {
+	case *pb.ReadResponse:
+		err = unmarshalReadResponse(buf, r, nil)
+	case readResponse:
+		err = unmarshalReadResponse(buf, r.ReadResponse, r.views)
+	default:
 		err = proto.Unmarshal(buf, resp)
 	}
 	if err != nil {

@@ -52,18 +52,17 @@ func (s *Store) OnlineRead(ctx context.Context, entityKeys []*pb.EntityKey, feat
 	if len(entityKeys) == 0 {
 		return [][]FeatureData{}, nil
 	}
-	req := plan.request(entityKeys)
-	resp, err := s.readProto(ctx, req)
+	resp, err := s.readViews(ctx, entityKeys, plan.views)
 	if err != nil {
 		return nil, err
 	}
 	return plan.shape(resp, len(entityKeys)), nil
 }
 
-// onlineReadPlan maps the caller's parallel name arrays onto one ReadRequest
-// view per distinct view name (in order of first use), each feature once.
+// onlineReadPlan maps the caller's parallel name arrays onto one view read
+// per distinct view name (in order of first use), each feature once.
 type onlineReadPlan struct {
-	views     []*pb.ViewRead
+	views     []ViewRead
 	positions []featurePosition // aligned with the caller's featureNames
 	refs      []FeatureReference
 }
@@ -90,7 +89,7 @@ func (s *Store) planOnlineRead(featureViewNames, featureNames []string) (*online
 		if !ok {
 			v = len(p.views)
 			viewIndex[viewName] = v
-			p.views = append(p.views, &pb.ViewRead{FeatureView: &pb.FeatureView{Name: viewName}})
+			p.views = append(p.views, ViewRead{View: FeatureView{Name: viewName}})
 			featureIndex = append(featureIndex, map[string]int{})
 		}
 		f, ok := featureIndex[v][name]
@@ -109,11 +108,11 @@ func (s *Store) planOnlineRead(featureViewNames, featureNames []string) (*online
 						"online read: feature %q is not declared in the registered feature view %q", name, viewName))
 				}
 			}
-			vr := p.views[v]
-			f = len(vr.RequestedFeatures)
+			vr := &p.views[v]
+			f = len(vr.Features)
 			featureIndex[v][name] = f
-			vr.RequestedFeatures = append(vr.RequestedFeatures, name)
-			vr.FeatureView.Features = append(vr.FeatureView.Features, &pb.Feature{Name: name, ValueType: typ})
+			vr.Features = append(vr.Features, name)
+			vr.View.Features = append(vr.View.Features, Feature{Name: name, Type: typ})
 		}
 		p.positions[i] = featurePosition{view: v, feature: f}
 		p.refs[i] = FeatureReference{FeatureViewName: viewName, FeatureName: name}
@@ -121,12 +120,8 @@ func (s *Store) planOnlineRead(featureViewNames, featureNames []string) (*online
 	return p, nil
 }
 
-func (p *onlineReadPlan) request(entityKeys []*pb.EntityKey) *pb.ReadRequest {
-	return &pb.ReadRequest{EntityKeys: entityKeys, Views: p.views}
-}
-
 // shape builds the [entity][feature] result from a response whose shape
-// readProto already checked.
+// readViews already checked.
 func (p *onlineReadPlan) shape(resp *pb.ReadResponse, entities int) [][]FeatureData {
 	out := make([][]FeatureData, entities)
 	views := resp.GetViews()

@@ -34,17 +34,17 @@ func TestOnlineReadPlanGroupsViewsAndDeduplicates(t *testing.T) {
 		t.Fatalf("%d views, want 2", len(p.views))
 	}
 	a, b := p.views[0], p.views[1]
-	if a.FeatureView.Name != "a" || b.FeatureView.Name != "b" {
-		t.Fatalf("view order %q %q", a.FeatureView.Name, b.FeatureView.Name)
+	if a.View.Name != "a" || b.View.Name != "b" {
+		t.Fatalf("view order %q %q", a.View.Name, b.View.Name)
 	}
-	if got := a.RequestedFeatures; len(got) != 2 || got[0] != "y" || got[1] != "x" {
+	if got := a.Features; len(got) != 2 || got[0] != "y" || got[1] != "x" {
 		t.Fatalf("view a requests %v", got)
 	}
-	if a.FeatureView.Features[0].ValueType != pb.ValueType_STRING || a.FeatureView.Features[1].ValueType != pb.ValueType_INT64 {
-		t.Fatalf("registered types not used: %v", a.FeatureView.Features)
+	if a.View.Features[0].Type != pb.ValueType_STRING || a.View.Features[1].Type != pb.ValueType_INT64 {
+		t.Fatalf("registered types not used: %v", a.View.Features)
 	}
-	if got := b.RequestedFeatures; len(got) != 1 || got[0] != "z" || b.FeatureView.Features[0].ValueType != pb.ValueType_INVALID {
-		t.Fatalf("unregistered view b: %v %v", got, b.FeatureView.Features)
+	if got := b.Features; len(got) != 1 || got[0] != "z" || b.View.Features[0].Type != pb.ValueType_INVALID {
+		t.Fatalf("unregistered view b: %v %v", got, b.View.Features)
 	}
 	want := []featurePosition{{0, 0}, {1, 0}, {0, 1}, {0, 0}, {1, 0}}
 	for i, w := range want {
@@ -92,8 +92,7 @@ func TestOnlineReadShape(t *testing.T) {
 			{Found: false},
 		}},
 	}}
-	req := p.request(make([]*pb.EntityKey, 3))
-	if err := checkReadShape(req, resp); err != nil {
+	if err := checkReadShape(3, p.views, resp); err != nil {
 		t.Fatal(err)
 	}
 	out := p.shape(resp, 3)
@@ -130,11 +129,11 @@ func TestOnlineReadShape(t *testing.T) {
 }
 
 func TestReadShapeCheckRejectsMalformedResponses(t *testing.T) {
-	req := &pb.ReadRequest{EntityKeys: make([]*pb.EntityKey, 2), Views: []*pb.ViewRead{{FeatureView: &pb.FeatureView{Name: "a"}, RequestedFeatures: []string{"x"}}}}
+	views := []ViewRead{{View: FeatureView{Name: "a"}, Features: []string{"x"}}}
 	good := func() *pb.ReadResponse {
 		return &pb.ReadResponse{Views: []*pb.ViewResult{{FeatureView: "a", FeatureNames: []string{"x"}, Rows: []*pb.EntityRow{{Found: true, Values: []*pb.Value{i64(1)}}, {}}}}}
 	}
-	if err := checkReadShape(req, good()); err != nil {
+	if err := checkReadShape(2, views, good()); err != nil {
 		t.Fatal(err)
 	}
 	bad := []func(*pb.ReadResponse){
@@ -146,7 +145,7 @@ func TestReadShapeCheckRejectsMalformedResponses(t *testing.T) {
 	for i, mutate := range bad {
 		r := good()
 		mutate(r)
-		if err := checkReadShape(req, r); !errors.Is(err, ErrInternal) {
+		if err := checkReadShape(2, views, r); !errors.Is(err, ErrInternal) {
 			t.Errorf("case %d: got %v, want ErrInternal", i, err)
 		}
 	}

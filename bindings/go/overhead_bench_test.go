@@ -46,16 +46,18 @@ func BenchmarkGoSideOfRead(b *testing.B) {
 				b.ReportAllocs()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					req := &pb.ReadRequest{EntityKeys: stream.batch(0, size, 100_000), Views: []*pb.ViewRead{{FeatureView: view.toProto()}}}
-					if _, err := proto.Marshal(req); err != nil {
+					views := []ViewRead{{View: view}}
+					req := getReadRequest()
+					if err := req.encode(stream.batch(0, size, 100_000), views); err != nil {
 						b.Fatal(err)
 					}
+					req.release()
 					_ = ABIVersion() // one cgo transition
 					var resp pb.ReadResponse
-					if err := unmarshalReadResponse(canned, &resp); err != nil {
+					if err := unmarshalReadResponse(canned, &resp, views); err != nil {
 						b.Fatal(err)
 					}
-					if err := checkReadShape(req, &resp); err != nil {
+					if err := checkReadShape(size, views, &resp); err != nil {
 						b.Fatal(err)
 					}
 					_ = readResultFromProto(resp.Views[0])

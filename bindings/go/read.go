@@ -23,11 +23,7 @@ func (s *Store) Read(ctx context.Context, view FeatureView, entityKeys []*pb.Ent
 // stored in the same (namespace, set) share one round trip per batch. The
 // results are aligned with views.
 func (s *Store) ReadViews(ctx context.Context, entityKeys []*pb.EntityKey, views ...ViewRead) ([]ReadResult, error) {
-	req := &pb.ReadRequest{EntityKeys: entityKeys, Views: make([]*pb.ViewRead, len(views))}
-	for i := range views {
-		req.Views[i] = &pb.ViewRead{FeatureView: views[i].View.toProto(), RequestedFeatures: views[i].Features}
-	}
-	resp, err := s.readProto(ctx, req)
+	resp, err := s.readViews(ctx, entityKeys, views)
 	if err != nil {
 		return nil, err
 	}
@@ -38,31 +34,41 @@ func (s *Store) ReadViews(ctx context.Context, entityKeys []*pb.EntityKey, views
 	return out, nil
 }
 
-// readProto runs a read and checks the response has the shape the request
-// asks for, so callers can index it without further checks.
-func (s *Store) readProto(ctx context.Context, req *pb.ReadRequest) (*pb.ReadResponse, error) {
+// readViews runs a read, its request encoded directly (readenc.go), and
+// checks the response has the shape the request asks for, so callers can
+// index it without further checks.
+func (s *Store) readViews(ctx context.Context, entityKeys []*pb.EntityKey, views []ViewRead) (*pb.ReadResponse, error) {
+	req := getReadRequest()
+	defer req.release()
 	var resp pb.ReadResponse
-	if err := s.call(ctx, opRead, req, timeoutSetter(&req.TimeoutMs), &resp); err != nil {
+	err := s.callEncoded(ctx, opRead, func(ms uint32, hasDeadline bool) ([]byte, error) {
+		if err := req.encode(entityKeys, views); err != nil {
+			return nil, err
+		}
+		return withTimeout(req.buf, ms, hasDeadline), nil
+	}, readResponse{&resp, views})
+	if err != nil {
 		return nil, err
 	}
-	if err := checkReadShape(req, &resp); err != nil {
+	if err := checkReadShape(len(entityKeys), views, &resp); err != nil {
 		return nil, err
 	}
 	return &resp, nil
 }
 
-func checkReadShape(req *pb.ReadRequest, resp *pb.ReadResponse) error {
+// checkReadShape checks resp answers a read of entities entity keys in views.
+func checkReadShape(entities int, views []ViewRead, resp *pb.ReadResponse) error {
 	bad := func(format string, args ...any) error {
 		return newError(opRead.String(), StatusInternal, -1, "malformed response from the library: "+fmt.Sprintf(format, args...))
 	}
-	if len(resp.GetViews()) != len(req.GetViews()) {
-		return bad("%d views for %d requested", len(resp.GetViews()), len(req.GetViews()))
+	if len(resp.GetViews()) != len(views) {
+		return bad("%d views for %d requested", len(resp.GetViews()), len(views))
 	}
 	for i, v := range resp.GetViews() {
-		if len(v.GetRows()) != len(req.GetEntityKeys()) {
-			return bad("view %q has %d rows for %d entity keys", v.GetFeatureView(), len(v.GetRows()), len(req.GetEntityKeys()))
+		if len(v.GetRows()) != entities {
+			return bad("view %q has %d rows for %d entity keys", v.GetFeatureView(), len(v.GetRows()), entities)
 		}
-		if want := req.GetViews()[i].GetRequestedFeatures(); len(want) > 0 {
+		if want := views[i].Features; len(want) > 0 {
 			got := v.GetFeatureNames()
 			if len(got) != len(want) {
 				return bad("view %q has %d features for %d requested", v.GetFeatureView(), len(got), len(want))

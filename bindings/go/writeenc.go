@@ -67,10 +67,10 @@ const (
 	// 2^35-1; we allow up to maxPadded).
 	padLen    = 5
 	maxPadded = math.MaxUint32
-	// encSlot is the room at the head of buf for WriteBatchRequest.timeout_ms
+	// encSlot is the room at the head of a request for its timeout_ms
 	// (field 3: one tag byte and a padded varint), filled in at call time.
 	encSlot    = 1 + padLen
-	tagTimeout = 3<<3 | wtVarint // WriteBatchRequest.timeout_ms
+	tagTimeout = 3<<3 | wtVarint // WriteBatchRequest.timeout_ms, ReadRequest.timeout_ms
 	tagRow     = 2<<3 | wtBytes  // WriteBatchRequest.rows, WriteRow.values
 	tagLen1    = 1<<3 | wtBytes  // field 1, length-delimited
 	tagLen2    = 2<<3 | wtBytes  // field 2, length-delimited
@@ -86,34 +86,14 @@ func NewWriteBatchEncoder(view FeatureView) *WriteBatchEncoder {
 // Reset empties the encoder for a new batch of rows of view, keeping its
 // buffer's capacity, and clears a kept error.
 func (e *WriteBatchEncoder) Reset(view FeatureView) {
-	e.buf = append(e.buf[:0], tagTimeout, 0x80, 0x80, 0x80, 0x80, 0)
+	e.buf = appendTimeoutSlot(e.buf[:0])
 	e.view, e.rows, e.state, e.err = view, 0, encBatch, nil
-	if !utf8.ValidString(view.Name) {
-		e.fail("feature view name is not valid UTF-8")
+	size, problem := featureViewSize(&view)
+	if problem != "" {
+		e.fail(problem)
 		return
 	}
-	size := sizeOptString(view.Name)
-	for i := range view.Features {
-		f := &view.Features[i]
-		if !utf8.ValidString(f.Name) {
-			e.fail(fmt.Sprintf("feature %d of the view: name %q is not valid UTF-8", i, f.Name))
-			return
-		}
-		size += 1 + sizeLen(featureSize(f))
-	}
-	e.buf = append(e.buf, tagLen1)
-	e.buf = protowire.AppendVarint(e.buf, uint64(size))
-	e.buf = appendOptString(e.buf, tagLen1, view.Name)
-	for i := range view.Features {
-		f := &view.Features[i]
-		e.buf = append(e.buf, tagLen2)
-		e.buf = protowire.AppendVarint(e.buf, uint64(featureSize(f)))
-		e.buf = appendOptString(e.buf, tagLen1, f.Name)
-		if f.Type != 0 {
-			e.buf = append(e.buf, 2<<3|wtVarint)
-			e.buf = protowire.AppendVarint(e.buf, uint64(int64(f.Type)))
-		}
-	}
+	e.buf = appendFeatureView(e.buf, &view, size)
 }
 
 // View is the feature view the encoder's rows belong to.
@@ -162,11 +142,7 @@ func (e *WriteBatchEncoder) ready() *Error {
 // request is the bytes to send: with the timeout slot filled when the
 // context has a deadline, else without it.
 func (e *WriteBatchEncoder) request(ms uint32, hasDeadline bool) []byte {
-	if !hasDeadline {
-		return e.buf[encSlot:]
-	}
-	putPadded(e.buf[1:encSlot], uint64(ms))
-	return e.buf
+	return withTimeout(e.buf, ms, hasDeadline)
 }
 
 func (e *WriteBatchEncoder) misuse(msg string) *Error {
@@ -252,53 +228,17 @@ func (e *WriteBatchEncoder) BeginRowStringKey(joinKey, value string, eventTime, 
 
 // entityKey appends WriteRow.entity_key from the struct form.
 func (e *WriteBatchEncoder) entityKey(key *pb.EntityKey) {
-	size := 0
-	for _, k := range key.GetJoinKeys() {
-		if !e.validName("join key", k) {
-			return
-		}
-		size += sizeString(k)
+	var problem string
+	if e.buf, problem = appendEntityKey(e.buf, key); problem != "" {
+		e.fail(fmt.Sprintf("row %d: %s", e.rows, problem))
 	}
-	for i, v := range key.GetEntityValues() {
-		n, ok := valueSize(v)
-		if !ok {
-			// A kind the direct encoder does not handle, or bad input:
-			// proto.Marshal the whole key (and report its error).
-			e.entityKeyByProto(key, i)
-			return
-		}
-		size += 1 + sizeLen(n)
-	}
-	e.buf = append(e.buf, tagLen1)
-	e.buf = protowire.AppendVarint(e.buf, uint64(size))
-	for _, k := range key.GetJoinKeys() {
-		e.buf = appendString(e.buf, tagLen1, k)
-	}
-	for _, v := range key.GetEntityValues() {
-		n, _ := valueSize(v)
-		e.buf = append(e.buf, tagLen2)
-		e.buf = protowire.AppendVarint(e.buf, uint64(n))
-		e.buf = appendValue(e.buf, v)
-	}
-}
-
-func (e *WriteBatchEncoder) entityKeyByProto(key *pb.EntityKey, value int) {
-	size := proto.Size(key)
-	e.buf = append(e.buf, tagLen1)
-	e.buf = protowire.AppendVarint(e.buf, uint64(size))
-	e.marshalAppend(key, size, fmt.Sprintf("row %d: entity value %d", e.rows, value))
 }
 
 // marshalAppend appends m, which proto.Size measured as size bytes.
 func (e *WriteBatchEncoder) marshalAppend(m proto.Message, size int, what string) {
-	start := len(e.buf)
-	out, err := proto.MarshalOptions{UseCachedSize: true}.MarshalAppend(e.buf, m)
-	if err != nil {
-		e.fail(fmt.Sprintf("%s: %v", what, err))
-		return
-	}
-	if len(out)-start != size {
-		e.fail(fmt.Sprintf("%s: encoded in %d bytes, measured %d (changed while being encoded?)", what, len(out)-start, size))
+	out, problem := marshalAppend(e.buf, m, size)
+	if problem != "" {
+		e.fail(what + ": " + problem)
 		return
 	}
 	e.buf = out

@@ -86,14 +86,6 @@ func appendOptString(b []byte, tag byte, s string) []byte {
 	return appendString(b, tag, s)
 }
 
-func featureSize(f *Feature) int {
-	n := sizeOptString(f.Name)
-	if f.Type != 0 {
-		n += 1 + protowire.SizeVarint(uint64(int64(f.Type)))
-	}
-	return n
-}
-
 // appendTimestamp appends a google.protobuf.Timestamp field as
 // timestamppb.New(t) would be encoded.
 func appendTimestamp(b []byte, tag byte, t time.Time) []byte {
