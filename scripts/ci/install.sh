@@ -58,6 +58,15 @@ fi
 source scripts/testserver.sh
 start_testserver "$work"
 
+# Whether binary $1 loads a library matching $2 (ldd's output captured
+# first: `ldd | grep -q` fails at random under pipefail, when grep exits at
+# the first match and ldd dies of SIGPIPE).
+loads() {
+  local out
+  out="$(ldd "$1")"
+  grep -q -- "$2" <<<"$out"
+}
+
 step "C with pkg-config, outside the tree"
 mkdir -p "$work/c-pkgconfig"
 cp examples/quickstart.c "$work/c-pkgconfig/"
@@ -76,7 +85,7 @@ cp examples/quickstart.c "$work/c-pkgconfig/"
   ./quickstart --port "$PORT" >quickstart.out
 )
 diff -u examples/expected/quickstart.out "$work/c-pkgconfig/quickstart.out"
-ldd "$work/c-pkgconfig/quickstart" | grep -q "$PREFIX/lib/libfeast_aerospike.so" || {
+loads "$work/c-pkgconfig/quickstart" "$PREFIX/lib/libfeast_aerospike.so" || {
   echo "quickstart does not load the installed library" >&2; exit 1; }
 
 step "C refuses a library with another ABI version"
@@ -100,7 +109,7 @@ cp examples/quickstart.c examples/CMakeLists.txt "$work/c-cmake/"
   ./build/quickstart --port "$PORT" >quickstart.out
 )
 diff -u examples/expected/quickstart.out "$work/c-cmake/quickstart.out"
-ldd "$work/c-cmake/build/quickstart" | grep -q "$PREFIX/lib/libfeast_aerospike.so" || {
+loads "$work/c-cmake/build/quickstart" "$PREFIX/lib/libfeast_aerospike.so" || {
   echo "the CMake build does not load the installed library" >&2; exit 1; }
 
 step "Go: bindings/go alone, used by a separate module"
@@ -115,13 +124,13 @@ cp -r examples/go-consumer "$work/consumer"
   PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig" go build -tags fas_pkgconfig -o feature-server .
   # --- end ---
   LD_LIBRARY_PATH="$PREFIX/lib" ./feature-server -port "$PORT"
-  LD_LIBRARY_PATH="$PREFIX/lib" ldd feature-server | grep -q "$PREFIX/lib/libfeast_aerospike.so"
+  LD_LIBRARY_PATH="$PREFIX/lib" loads feature-server "$PREFIX/lib/libfeast_aerospike.so"
   # --- README: Go with CGO_LDFLAGS (static) ---
   CGO_LDFLAGS="$PREFIX/lib/libfeast_aerospike.a -lgcc_s -lutil -lrt -lpthread -lm -ldl -lc" \
     go build -tags fas_external -o feature-server-static .
   # --- end ---
   ./feature-server-static -port "$PORT"
-  if ldd feature-server-static | grep -q libfeast_aerospike; then
+  if loads feature-server-static libfeast_aerospike; then
     echo "the fas_external build should have linked the static library" >&2; exit 1
   fi
 )
