@@ -182,7 +182,15 @@ def main():
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--python-workers", type=int, default=2)
     ap.add_argument("--out", default="-")
+    ap.add_argument("--batches", default="1,10,100", help="comma-separated batch sizes")
+    ap.add_argument("--clients", default="1,8", help="comma-separated client counts")
+    ap.add_argument("--views", default="NARROW,WIDE", help="comma-separated views (NARROW, WIDE)")
+    ap.add_argument("--go-server-before", help="a second Go server binary (e.g. before a change), "
+                    "measured in the same run as one more column")
     args = ap.parse_args()
+    sizes = [int(x) for x in args.batches.split(",")]
+    client_counts = [int(x) for x in args.clients.split(",")]
+    view_names = args.views.split(",")
     if bool(args.testserver) == bool(args.aerospike):
         ap.error("give exactly one of --testserver and --aerospike")
     if args.aerospike and not args.aerospike.startswith("127.0.0.1:"):
@@ -228,26 +236,34 @@ def main():
             [args.go_server, "-chdir", repo, "-type", "http", "-host", "127.0.0.1", "-port", str(go_port),
              "-metrics-port", str(free_port())], stdout=log, stderr=subprocess.STDOUT))
         py_proc, go_proc = procs[-2:]
+        servers = {"python": py_port, "go": go_port}
+        if args.go_server_before:
+            before_port = free_port()
+            procs.append(subprocess.Popen(
+                [args.go_server_before, "-chdir", repo, "-type", "http", "-host", "127.0.0.1",
+                 "-port", str(before_port), "-metrics-port", str(free_port())], stdout=log, stderr=subprocess.STDOUT))
+            servers = {"python": py_port, "go-before": before_port, "go": go_port}
+            wait_port(before_port, procs[-1], "Go server (before)")
         wait_port(py_port, py_proc, "feast serve")
         wait_port(go_port, go_proc, "Go server")
         time.sleep(1)
-        bad = listeners_outside_loopback([py_proc.pid, go_proc.pid])
+        bad = listeners_outside_loopback([p.pid for p in procs[-len(servers):]])
         if bad:
             raise SystemExit("a server listens outside loopback:\n" + "\n".join(bad))
 
         views = {"NARROW": ["driver_narrow:" + c for c in df_n.columns if c not in ("driver_id", "event_timestamp")],
                  "WIDE": [f"driver_wide:w{i:03d}" for i in range(100)]}
-        servers = {"python": py_port, "go": go_port}
+        views = {k: views[k] for k in view_names}
         results = {}
         for rep in range(args.repeats):
             for vname, feats in views.items():
-                for size in (1, 10, 100):
+                for size in sizes:
                     body_file = os.path.join(work, f"{vname}-{size}.jsonl")
                     if not os.path.exists(body_file):
                         with open(body_file, "w") as f:
                             for b in batches(args.entities, size, 200):
                                 f.write(json.dumps({"features": feats, "entities": {"driver_id": b}}) + "\n")
-                    for clients in (1, 8):
+                    for clients in client_counts:
                         for sname, sport in servers.items():
                             out = subprocess.run(
                                 [loadgen, "-url", f"http://127.0.0.1:{sport}/get-online-features",
@@ -258,11 +274,14 @@ def main():
                                 raise SystemExit(f"{sname} {vname} {size} {clients}: {r['errors']} errors")
                             results.setdefault((vname, size, clients, sname), []).append(r)
                             print(rep, vname, size, clients, sname, out.strip(), flush=True)
-        table = ["| view | batch | clients | Python `feast serve`: p50 / p99 ms, req/s | Go server + this store: p50 / p99 ms, req/s | Go / Python req/s |",
-                 "|---|---:|---:|---|---|---:|"]
+        before = " Go server before: p50 / p99 ms, req/s |" if args.go_server_before else ""
+        table = ["| view | batch | clients | Python `feast serve`: p50 / p99 ms, req/s |" + before
+                 + " Go server + this store: p50 / p99 ms, req/s | Go / Python req/s |"
+                 + (" before / Python |" if args.go_server_before else ""),
+                 "|---|---:|---:|---|" + ("---|" if before else "") + "---|---:|" + ("---:|" if before else "")]
         for vname in views:
-            for size in (1, 10, 100):
-                for clients in (1, 8):
+            for size in sizes:
+                for clients in client_counts:
                     cells, rps = [], {}
                     for sname in servers:
                         rs = results[(vname, size, clients, sname)]
@@ -270,7 +289,10 @@ def main():
                         rps[sname] = med("rps")
                         cells.append(f"{med('p50_ms'):.2f} / {med('p99_ms'):.2f}, {med('rps'):.0f} "
                                      f"({min(r['rps'] for r in rs):.0f}-{max(r['rps'] for r in rs):.0f})")
-                    table.append(f"| {vname} | {size} | {clients} | {cells[0]} | {cells[1]} | {rps['go'] / rps['python']:.1f}x |")
+                    row = f"| {vname} | {size} | {clients} | " + " | ".join(cells) + f" | {rps['go'] / rps['python']:.1f}x |"
+                    if args.go_server_before:
+                        row += f" {rps['go-before'] / rps['python']:.1f}x |"
+                    table.append(row)
         text = "\n".join(table)
         print(text)
         if args.out != "-":

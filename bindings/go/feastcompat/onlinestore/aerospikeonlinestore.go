@@ -23,9 +23,7 @@ import (
 	"github.com/feast-aerospike/feast-aerospike/bindings/go/pb"
 	"github.com/feast-dev/feast/go/internal/feast/model"
 	"github.com/feast-dev/feast/go/internal/feast/registry"
-	"github.com/feast-dev/feast/go/protos/feast/serving"
 	"github.com/feast-dev/feast/go/protos/feast/types"
-	"github.com/golang/protobuf/ptypes/timestamp"
 	"github.com/rs/zerolog/log"
 	"google.golang.org/protobuf/proto"
 )
@@ -237,35 +235,90 @@ func (a *AerospikeOnlineStore) OnlineRead(ctx context.Context, entityKeys []*typ
 	if err := a.ensureViews(featureViewNames); err != nil {
 		return nil, err
 	}
-	keys := make([]*pb.EntityKey, len(entityKeys))
-	for i, k := range entityKeys {
-		keys[i] = &pb.EntityKey{}
-		if err := aerospikeConvert(k, keys[i]); err != nil {
-			return nil, fmt.Errorf("entity key %d: %w", i, err)
-		}
+	keys, err := aerospikeEntityKeys(entityKeys)
+	if err != nil {
+		return nil, err
 	}
 	rows, err := a.store.OnlineRead(ctx, keys, featureViewNames, featureNames)
 	if err != nil {
 		return nil, err
 	}
+	// One backing array for every row's features and one per kind of scalar
+	// value (aerospikeValues) instead of one allocation per row and per value.
+	cells := 0
+	for _, row := range rows {
+		cells += len(row)
+	}
+	all := make([]FeatureData, cells)
+	values := newAerospikeValues(rows)
 	out := make([][]FeatureData, len(rows))
 	for i, row := range rows {
 		if row == nil {
 			continue
 		}
-		features := make([]FeatureData, len(row))
+		features := all[:len(row):len(row)]
+		all = all[len(row):]
 		for j, fd := range row {
-			features[j] = FeatureData{
-				Reference: serving.FeatureReferenceV2{FeatureViewName: fd.Reference.FeatureViewName, FeatureName: fd.Reference.FeatureName},
-				Timestamp: timestamp.Timestamp{Seconds: fd.Timestamp.GetSeconds(), Nanos: fd.Timestamp.GetNanos()},
-			}
-			if err := aerospikeSetValue(&features[j].Value, fd.Value); err != nil {
+			f := &features[j]
+			f.Reference.FeatureViewName = fd.Reference.FeatureViewName
+			f.Reference.FeatureName = fd.Reference.FeatureName
+			f.Timestamp.Seconds = fd.Timestamp.GetSeconds()
+			f.Timestamp.Nanos = fd.Timestamp.GetNanos()
+			if err := values.set(&f.Value, fd.Value); err != nil {
 				return nil, fmt.Errorf("value of %s:%s: %w", fd.Reference.FeatureViewName, fd.Reference.FeatureName, err)
 			}
 		}
 		out[i] = features
 	}
 	return out, nil
+}
+
+// aerospikeEntityKeys converts Feast's entity keys to the binding's: scalar
+// join key values directly (the common case), anything else through the
+// shared wire format. The join key names are shared, not copied.
+func aerospikeEntityKeys(entityKeys []*types.EntityKey) ([]*pb.EntityKey, error) {
+	n := 0
+	for _, k := range entityKeys {
+		n += len(k.GetEntityValues())
+	}
+	keys := make([]pb.EntityKey, len(entityKeys))
+	ptrs := make([]*pb.EntityKey, len(entityKeys))
+	vals := make([]pb.Value, n)
+	valPtrs := make([]*pb.Value, n)
+	for i, k := range entityKeys {
+		ptrs[i] = &keys[i]
+		ev := k.GetEntityValues()
+		keys[i].JoinKeys = k.GetJoinKeys()
+		keys[i].EntityValues = valPtrs[:len(ev):len(ev)]
+		for j, v := range ev {
+			valPtrs[j] = &vals[j]
+			if !aerospikeSetEntityValue(&vals[j], v) {
+				if err := aerospikeConvert(v, &vals[j]); err != nil {
+					return nil, fmt.Errorf("entity key %d: %w", i, err)
+				}
+			}
+		}
+		vals, valPtrs = vals[len(ev):], valPtrs[len(ev):]
+	}
+	return ptrs, nil
+}
+
+// aerospikeSetEntityValue sets dst to v for the scalar kinds a join key has;
+// false for any other kind.
+func aerospikeSetEntityValue(dst *pb.Value, v *types.Value) bool {
+	switch x := v.GetVal().(type) {
+	case *types.Value_Int64Val:
+		dst.Val = &pb.Value_Int64Val{Int64Val: x.Int64Val}
+	case *types.Value_StringVal:
+		dst.Val = &pb.Value_StringVal{StringVal: x.StringVal}
+	case *types.Value_Int32Val:
+		dst.Val = &pb.Value_Int32Val{Int32Val: x.Int32Val}
+	case *types.Value_BytesVal:
+		dst.Val = &pb.Value_BytesVal{BytesVal: x.BytesVal}
+	default:
+		return false
+	}
+	return true
 }
 
 // Destruct closes the store.
@@ -288,25 +341,99 @@ func (a *AerospikeOnlineStore) aerospikeKnownViews() []string {
 // aerospikeSetValue sets dst to the Feast Value equal to v: scalars directly
 // (the common case), anything else through the shared wire format.
 func aerospikeSetValue(dst *types.Value, v *pb.Value) error {
+	var none aerospikeValues
+	return none.set(dst, v)
+}
+
+// aerospikeValues hands out Feast's oneof wrappers of scalar values from one
+// backing array per kind, sized by counting the kinds of a read's values
+// first: a read of rows x features values makes a few allocations, not one
+// per value. A kind not counted (or a zero aerospikeValues) allocates.
+type aerospikeValues struct {
+	i64  []types.Value_Int64Val
+	f64  []types.Value_DoubleVal
+	str  []types.Value_StringVal
+	i32  []types.Value_Int32Val
+	f32  []types.Value_FloatVal
+	b    []types.Value_BoolVal
+	byt  []types.Value_BytesVal
+	ts   []types.Value_UnixTimestampVal
+	null []types.Value_NullVal
+}
+
+func newAerospikeValues(rows [][]fas.FeatureData) *aerospikeValues {
+	var n [9]int
+	for _, row := range rows {
+		for _, fd := range row {
+			switch fd.Value.GetVal().(type) {
+			case *pb.Value_Int64Val:
+				n[0]++
+			case *pb.Value_DoubleVal:
+				n[1]++
+			case *pb.Value_StringVal:
+				n[2]++
+			case *pb.Value_Int32Val:
+				n[3]++
+			case *pb.Value_FloatVal:
+				n[4]++
+			case *pb.Value_BoolVal:
+				n[5]++
+			case *pb.Value_BytesVal:
+				n[6]++
+			case *pb.Value_UnixTimestampVal:
+				n[7]++
+			case *pb.Value_NullVal:
+				n[8]++
+			}
+		}
+	}
+	return &aerospikeValues{
+		i64: aerospikeSlab[types.Value_Int64Val](n[0]), f64: aerospikeSlab[types.Value_DoubleVal](n[1]),
+		str: aerospikeSlab[types.Value_StringVal](n[2]), i32: aerospikeSlab[types.Value_Int32Val](n[3]),
+		f32: aerospikeSlab[types.Value_FloatVal](n[4]), b: aerospikeSlab[types.Value_BoolVal](n[5]),
+		byt: aerospikeSlab[types.Value_BytesVal](n[6]), ts: aerospikeSlab[types.Value_UnixTimestampVal](n[7]),
+		null: aerospikeSlab[types.Value_NullVal](n[8]),
+	}
+}
+
+func aerospikeSlab[T any](n int) []T {
+	if n == 0 {
+		return nil
+	}
+	return make([]T, 0, n)
+}
+
+// aerospikeNext returns a pointer to x stored in the slab, or to a fresh copy
+// when the slab is full.
+func aerospikeNext[T any](slab *[]T, x T) *T {
+	if len(*slab) == cap(*slab) {
+		return &x
+	}
+	*slab = append(*slab, x)
+	return &(*slab)[len(*slab)-1]
+}
+
+// set sets dst to the Feast Value equal to v.
+func (s *aerospikeValues) set(dst *types.Value, v *pb.Value) error {
 	switch x := v.GetVal().(type) {
 	case *pb.Value_Int64Val:
-		dst.Val = &types.Value_Int64Val{Int64Val: x.Int64Val}
+		dst.Val = aerospikeNext(&s.i64, types.Value_Int64Val{Int64Val: x.Int64Val})
 	case *pb.Value_DoubleVal:
-		dst.Val = &types.Value_DoubleVal{DoubleVal: x.DoubleVal}
+		dst.Val = aerospikeNext(&s.f64, types.Value_DoubleVal{DoubleVal: x.DoubleVal})
 	case *pb.Value_StringVal:
-		dst.Val = &types.Value_StringVal{StringVal: x.StringVal}
+		dst.Val = aerospikeNext(&s.str, types.Value_StringVal{StringVal: x.StringVal})
 	case *pb.Value_Int32Val:
-		dst.Val = &types.Value_Int32Val{Int32Val: x.Int32Val}
+		dst.Val = aerospikeNext(&s.i32, types.Value_Int32Val{Int32Val: x.Int32Val})
 	case *pb.Value_FloatVal:
-		dst.Val = &types.Value_FloatVal{FloatVal: x.FloatVal}
+		dst.Val = aerospikeNext(&s.f32, types.Value_FloatVal{FloatVal: x.FloatVal})
 	case *pb.Value_BoolVal:
-		dst.Val = &types.Value_BoolVal{BoolVal: x.BoolVal}
+		dst.Val = aerospikeNext(&s.b, types.Value_BoolVal{BoolVal: x.BoolVal})
 	case *pb.Value_BytesVal:
-		dst.Val = &types.Value_BytesVal{BytesVal: x.BytesVal}
+		dst.Val = aerospikeNext(&s.byt, types.Value_BytesVal{BytesVal: x.BytesVal})
 	case *pb.Value_UnixTimestampVal:
-		dst.Val = &types.Value_UnixTimestampVal{UnixTimestampVal: x.UnixTimestampVal}
+		dst.Val = aerospikeNext(&s.ts, types.Value_UnixTimestampVal{UnixTimestampVal: x.UnixTimestampVal})
 	case *pb.Value_NullVal:
-		dst.Val = &types.Value_NullVal{NullVal: types.Null(x.NullVal)}
+		dst.Val = aerospikeNext(&s.null, types.Value_NullVal{NullVal: types.Null(x.NullVal)})
 	case nil:
 		dst.Val = nil
 	default:

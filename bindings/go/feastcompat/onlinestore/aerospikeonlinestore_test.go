@@ -298,6 +298,37 @@ func TestAerospikeSetValueMatchesTheWireConversion(t *testing.T) {
 	}
 }
 
+// The direct entity key conversion gives exactly what the wire-format
+// conversion gives: composite keys, every scalar join key kind and one that
+// goes through the wire format.
+func TestAerospikeEntityKeysMatchTheWireConversion(t *testing.T) {
+	in := []*types.EntityKey{
+		{JoinKeys: []string{"driver_id"}, EntityValues: []*types.Value{{Val: &types.Value_Int64Val{Int64Val: -7}}}},
+		{JoinKeys: []string{"a", "b", "c"}, EntityValues: []*types.Value{
+			{Val: &types.Value_StringVal{StringVal: "ü"}}, {Val: &types.Value_Int32Val{Int32Val: 3}},
+			{Val: &types.Value_BytesVal{BytesVal: []byte{0, 255}}}}},
+		{JoinKeys: []string{"flag"}, EntityValues: []*types.Value{{Val: &types.Value_BoolVal{BoolVal: true}}}},
+		{},
+		{JoinKeys: []string{"driver_id"}, EntityValues: []*types.Value{{Val: &types.Value_Int64Val{Int64Val: 1 << 40}}}},
+	}
+	got, err := aerospikeEntityKeys(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(in) {
+		t.Fatalf("%d keys for %d", len(got), len(in))
+	}
+	for i, k := range in {
+		var wire pb.EntityKey
+		if err := aerospikeConvert(k, &wire); err != nil {
+			t.Fatal(err)
+		}
+		if !proto.Equal(got[i], &wire) {
+			t.Errorf("key %d: direct %v, wire %v", i, got[i], &wire)
+		}
+	}
+}
+
 // A view whose declared types change in the registry is re-registered once
 // the registry's cache TTL has passed.
 func TestAerospikeReRegistersAfterTheRegistryTTL(t *testing.T) {
