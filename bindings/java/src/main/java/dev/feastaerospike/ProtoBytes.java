@@ -6,6 +6,8 @@ package dev.feastaerospike;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
 
 /** Static protobuf byte writers: each takes the array and position and returns the new position. */
 final class ProtoBytes {
@@ -160,5 +162,59 @@ final class ProtoBytes {
         p = writeVarint32(b, p, 1 + varint32Size(valueLength) + valueLength);
         b[p++] = TAG_VALUE_STRING;
         return writeString(b, p, value, valueLength);
+    }
+
+    // ---- a request's timeout_ms (field 3, uint32, in ReadRequest and WriteBatchRequest) ----
+
+    private static final int TAG_REQUEST_TIMEOUT = 3 << 3;
+
+    /** The size of the {@code timeout_ms} field: 0 when {@code timeoutMs} is 0 (not written). */
+    static int timeoutFieldSize(int timeoutMs) {
+        return timeoutMs == 0 ? 0 : 1 + varint32Size(timeoutMs);
+    }
+
+    /** {@code buf[0, pos)} followed by the {@code timeout_ms} field, in a new array. */
+    static byte[] withTimeout(byte[] buf, int pos, int timeoutMs) {
+        byte[] out = Arrays.copyOf(buf, pos + timeoutFieldSize(timeoutMs));
+        if (timeoutMs != 0) {
+            out[pos] = TAG_REQUEST_TIMEOUT;
+            writeVarint32(out, pos + 1, timeoutMs);
+        }
+        return out;
+    }
+
+    /**
+     * A native call's request of an encoder's bytes {@code buf[0, pos)} and its
+     * {@code timeout_ms}: copied once, straight from the buffer, into the call.
+     */
+    static NativeBackend.Request request(byte[] buf, int pos, int timeoutMs) {
+        int length = pos + timeoutFieldSize(timeoutMs);
+        return new NativeBackend.Request() {
+            @Override
+            int size() {
+                return length;
+            }
+
+            @Override
+            void writeTo(ByteBuffer out) {
+                out.put(buf, 0, pos);
+                if (timeoutMs > 0) {
+                    out.put((byte) TAG_REQUEST_TIMEOUT);
+                    for (int v = timeoutMs; ; v >>>= 7) {
+                        if ((v & ~0x7F) == 0) {
+                            out.put((byte) v);
+                            break;
+                        }
+                        out.put((byte) (v & 0x7F | 0x80));
+                    }
+                }
+            }
+
+            @Override
+            byte[] toByteArray() {
+                // The JNI call takes a whole array: the buffer itself only when it is exactly full.
+                return timeoutMs == 0 && pos == buf.length ? buf : withTimeout(buf, pos, timeoutMs);
+            }
+        };
     }
 }

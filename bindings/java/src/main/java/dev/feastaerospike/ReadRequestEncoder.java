@@ -11,7 +11,6 @@ import dev.feastaerospike.proto.StoreProto.ReadRequest;
 import dev.feastaerospike.proto.StoreProto.ViewRead;
 import dev.feastaerospike.proto.TypesProto;
 import feast.proto.types.EntityKeyProto;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
@@ -54,7 +53,6 @@ public final class ReadRequestEncoder {
     // Wire tags: (field << 3) | wire type.
     private static final int TAG_REQUEST_KEY = 1 << 3 | 2;
     private static final int TAG_REQUEST_VIEW = 2 << 3 | 2;
-    private static final int TAG_REQUEST_TIMEOUT = 3 << 3;
     private static final int TAG_VIEW_FEATURE_VIEW = 1 << 3 | 2;
     private static final int TAG_VIEW_REQUESTED = 2 << 3 | 2;
 
@@ -123,7 +121,7 @@ public final class ReadRequestEncoder {
 
     /** The request's size in bytes, as {@link #toByteArray()} would return it. */
     public int size() {
-        return pos + timeoutFieldSize();
+        return pos + ProtoBytes.timeoutFieldSize(timeoutMs);
     }
 
     // ---- views ----
@@ -245,9 +243,7 @@ public final class ReadRequestEncoder {
 
     /** The request's bytes (a copy). */
     public byte[] toByteArray() {
-        byte[] out = Arrays.copyOf(buf, size());
-        writeTimeoutField(out, pos);
-        return out;
+        return ProtoBytes.withTimeout(buf, pos, timeoutMs);
     }
 
     /** The request as a protobuf-java message (parsed from {@link #toByteArray()}). */
@@ -262,43 +258,10 @@ public final class ReadRequestEncoder {
 
     /** The request for a native call: copied once, straight from this buffer. */
     NativeBackend.Request request() {
-        int length = size();
-        return new NativeBackend.Request() {
-            @Override
-            int size() {
-                return length;
-            }
-
-            @Override
-            void writeTo(ByteBuffer out) {
-                out.put(buf, 0, pos);
-                if (timeoutMs > 0) {
-                    byte[] field = new byte[timeoutFieldSize()];
-                    writeTimeoutField(field, 0);
-                    out.put(field);
-                }
-            }
-
-            @Override
-            byte[] toByteArray() {
-                // The JNI call takes a whole array: the buffer itself only when it is exactly full.
-                return timeoutMs == 0 && pos == buf.length ? buf : ReadRequestEncoder.this.toByteArray();
-            }
-        };
+        return ProtoBytes.request(buf, pos, timeoutMs);
     }
 
     // ---- internals ----
-
-    private int timeoutFieldSize() {
-        return timeoutMs == 0 ? 0 : 1 + ProtoBytes.varint32Size(timeoutMs);
-    }
-
-    private void writeTimeoutField(byte[] out, int at) {
-        if (timeoutMs != 0) {
-            out[at] = TAG_REQUEST_TIMEOUT;
-            ProtoBytes.writeVarint32(out, at + 1, timeoutMs);
-        }
-    }
 
     private void appendMessage(int tag, MessageLite message) {
         int size = message.getSerializedSize();

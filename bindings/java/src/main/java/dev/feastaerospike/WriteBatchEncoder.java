@@ -15,7 +15,6 @@ import feast.proto.types.EntityKeyProto;
 import feast.proto.types.ValueProto;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -69,7 +68,6 @@ public final class WriteBatchEncoder {
     // Wire tags: (field << 3) | wire type.
     private static final int TAG_REQUEST_VIEW = 1 << 3 | 2;
     private static final int TAG_REQUEST_ROW = 2 << 3 | 2;
-    private static final int TAG_REQUEST_TIMEOUT = 3 << 3;
     private static final int TAG_ROW_ENTITY_KEY = 1 << 3 | 2;
     private static final int TAG_ROW_VALUE_ENTRY = 2 << 3 | 2;
     private static final int TAG_ROW_EVENT_TS = 3 << 3 | 2;
@@ -500,9 +498,7 @@ public final class WriteBatchEncoder {
     /** A copy of the request's bytes (a serialised {@code WriteBatchRequest}). */
     public byte[] toByteArray() {
         requireNoOpenRow("toByteArray");
-        byte[] out = Arrays.copyOf(buf, size());
-        writeTimeoutField(out, pos);
-        return out;
+        return ProtoBytes.withTimeout(buf, pos, timeoutMs);
     }
 
     /** The request as a protobuf-java message (parses the bytes: for hooks and checks, not speed). */
@@ -526,53 +522,13 @@ public final class WriteBatchEncoder {
     /** The request for a native call: copied once, straight from this buffer. */
     NativeBackend.Request request() {
         requireNoOpenRow("writeBatch");
-        int length = size();
-        return new NativeBackend.Request() {
-            @Override
-            int size() {
-                return length;
-            }
-
-            @Override
-            void writeTo(ByteBuffer out) {
-                out.put(buf, 0, pos);
-                if (timeoutMs > 0) {
-                    out.put((byte) TAG_REQUEST_TIMEOUT);
-                    for (int v = timeoutMs; ; v >>>= 7) {
-                        if ((v & ~0x7F) == 0) {
-                            out.put((byte) v);
-                            break;
-                        }
-                        out.put((byte) (v & 0x7F | 0x80));
-                    }
-                }
-            }
-
-            @Override
-            byte[] toByteArray() {
-                // The JNI call takes a whole array: the buffer itself only when it is exactly full.
-                return timeoutMs == 0 && pos == buf.length ? buf : WriteBatchEncoder.this.toByteArray();
-            }
-        };
+        return ProtoBytes.request(buf, pos, timeoutMs);
     }
 
     // ---- internals ----
 
     private int timeoutFieldSize() {
-        return timeoutMs == 0 ? 0 : 1 + varint32Size(timeoutMs);
-    }
-
-    private void writeTimeoutField(byte[] out, int at) {
-        if (timeoutMs == 0) {
-            return;
-        }
-        out[at++] = TAG_REQUEST_TIMEOUT;
-        int v = timeoutMs;
-        while ((v & ~0x7F) != 0) {
-            out[at++] = (byte) (v & 0x7F | 0x80);
-            v >>>= 7;
-        }
-        out[at] = (byte) v;
+        return ProtoBytes.timeoutFieldSize(timeoutMs);
     }
 
     private void requireRow(String operation) {
