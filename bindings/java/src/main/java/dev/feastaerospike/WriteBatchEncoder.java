@@ -5,7 +5,6 @@
 // back with protobuf-java and compare.
 package dev.feastaerospike;
 
-import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.MessageLite;
 import dev.feastaerospike.proto.StoreProto.Feature;
@@ -14,10 +13,8 @@ import dev.feastaerospike.proto.StoreProto.WriteBatchRequest;
 import dev.feastaerospike.proto.TypesProto;
 import feast.proto.types.EntityKeyProto;
 import feast.proto.types.ValueProto;
-import java.io.IOException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -71,15 +68,12 @@ public final class WriteBatchEncoder {
     // Wire tags: (field << 3) | wire type.
     private static final int TAG_REQUEST_VIEW = 1 << 3 | 2;
     private static final int TAG_REQUEST_ROW = 2 << 3 | 2;
-    private static final int TAG_REQUEST_TIMEOUT = 3 << 3;
     private static final int TAG_ROW_ENTITY_KEY = 1 << 3 | 2;
     private static final int TAG_ROW_VALUE_ENTRY = 2 << 3 | 2;
     private static final int TAG_ROW_EVENT_TS = 3 << 3 | 2;
     private static final int TAG_ROW_CREATED_TS = 4 << 3 | 2;
     private static final int TAG_ENTRY_KEY = 1 << 3 | 2;
     private static final int TAG_ENTRY_VALUE = 2 << 3 | 2;
-    private static final int TAG_KEY_JOIN_KEY = 1 << 3 | 2;
-    private static final int TAG_KEY_VALUE = 2 << 3 | 2;
     private static final int TAG_TS_SECONDS = 1 << 3;
     private static final int TAG_TS_NANOS = 2 << 3;
     private static final int TAG_LIST_ITEMS = 1 << 3 | 2;
@@ -259,18 +253,9 @@ public final class WriteBatchEncoder {
         Objects.requireNonNull(joinKey, "joinKey");
         requireKeyNotSet();
         int nameLength = utf8Length(joinKey);
-        int joinKeyField = 1 + varint32Size(nameLength) + nameLength;
-        int valueSize = 1 + varint64Size(value);
-        int content = joinKeyField + 1 + varint32Size(valueSize) + valueSize;
+        int content = ProtoBytes.int64KeyContent(nameLength, value);
         ensure(1 + varint32Size(content) + content);
-        writeRawVarint32(TAG_ROW_ENTITY_KEY);
-        writeRawVarint32(content);
-        writeRawVarint32(TAG_KEY_JOIN_KEY);
-        writeString(joinKey, nameLength);
-        writeRawVarint32(TAG_KEY_VALUE);
-        writeRawVarint32(valueSize);
-        writeRawVarint32(TAG_INT64);
-        writeRawVarint64(value);
+        pos = ProtoBytes.writeInt64Key(buf, pos, TAG_ROW_ENTITY_KEY, joinKey, nameLength, content, value);
         rowHasKey = true;
         return this;
     }
@@ -281,19 +266,11 @@ public final class WriteBatchEncoder {
         Objects.requireNonNull(value, "value");
         requireKeyNotSet();
         int nameLength = utf8Length(joinKey);
-        int joinKeyField = 1 + varint32Size(nameLength) + nameLength;
         int stringLength = utf8Length(value);
-        int valueSize = 1 + varint32Size(stringLength) + stringLength;
-        int content = joinKeyField + 1 + varint32Size(valueSize) + valueSize;
+        int content = ProtoBytes.stringKeyContent(nameLength, stringLength);
         ensure(1 + varint32Size(content) + content);
-        writeRawVarint32(TAG_ROW_ENTITY_KEY);
-        writeRawVarint32(content);
-        writeRawVarint32(TAG_KEY_JOIN_KEY);
-        writeString(joinKey, nameLength);
-        writeRawVarint32(TAG_KEY_VALUE);
-        writeRawVarint32(valueSize);
-        writeRawVarint32(TAG_STRING);
-        writeString(value, stringLength);
+        pos = ProtoBytes.writeStringKey(buf, pos, TAG_ROW_ENTITY_KEY, joinKey, nameLength, content, value,
+                stringLength);
         rowHasKey = true;
         return this;
     }
@@ -521,9 +498,7 @@ public final class WriteBatchEncoder {
     /** A copy of the request's bytes (a serialised {@code WriteBatchRequest}). */
     public byte[] toByteArray() {
         requireNoOpenRow("toByteArray");
-        byte[] out = Arrays.copyOf(buf, size());
-        writeTimeoutField(out, pos);
-        return out;
+        return ProtoBytes.withTimeout(buf, pos, timeoutMs);
     }
 
     /** The request as a protobuf-java message (parses the bytes: for hooks and checks, not speed). */
@@ -547,53 +522,13 @@ public final class WriteBatchEncoder {
     /** The request for a native call: copied once, straight from this buffer. */
     NativeBackend.Request request() {
         requireNoOpenRow("writeBatch");
-        int length = size();
-        return new NativeBackend.Request() {
-            @Override
-            int size() {
-                return length;
-            }
-
-            @Override
-            void writeTo(ByteBuffer out) {
-                out.put(buf, 0, pos);
-                if (timeoutMs > 0) {
-                    out.put((byte) TAG_REQUEST_TIMEOUT);
-                    for (int v = timeoutMs; ; v >>>= 7) {
-                        if ((v & ~0x7F) == 0) {
-                            out.put((byte) v);
-                            break;
-                        }
-                        out.put((byte) (v & 0x7F | 0x80));
-                    }
-                }
-            }
-
-            @Override
-            byte[] toByteArray() {
-                // The JNI call takes a whole array: the buffer itself only when it is exactly full.
-                return timeoutMs == 0 && pos == buf.length ? buf : WriteBatchEncoder.this.toByteArray();
-            }
-        };
+        return ProtoBytes.request(buf, pos, timeoutMs);
     }
 
     // ---- internals ----
 
     private int timeoutFieldSize() {
-        return timeoutMs == 0 ? 0 : 1 + varint32Size(timeoutMs);
-    }
-
-    private void writeTimeoutField(byte[] out, int at) {
-        if (timeoutMs == 0) {
-            return;
-        }
-        out[at++] = TAG_REQUEST_TIMEOUT;
-        int v = timeoutMs;
-        while ((v & ~0x7F) != 0) {
-            out[at++] = (byte) (v & 0x7F | 0x80);
-            v >>>= 7;
-        }
-        out[at] = (byte) v;
+        return ProtoBytes.timeoutFieldSize(timeoutMs);
     }
 
     private void requireRow(String operation) {
@@ -848,15 +783,7 @@ public final class WriteBatchEncoder {
     }
 
     private void writeMessage(MessageLite message, int size) {
-        try {
-            CodedOutputStream out = CodedOutputStream.newInstance(buf, pos, size);
-            message.writeTo(out);
-            out.checkNoSpaceLeft();
-        } catch (IOException | IllegalStateException e) {
-            throw new InternalException(FeastAerospikeException.NO_RESULT_CODE,
-                    "cannot serialise " + message.getClass().getSimpleName() + ": " + e.getMessage());
-        }
-        pos += size;
+        pos = ProtoBytes.writeMessage(buf, pos, message, size);
     }
 
     private static int checkedSize(long size) {
@@ -880,25 +807,12 @@ public final class WriteBatchEncoder {
         buf = Arrays.copyOf(buf, (int) grown);
     }
 
-    static int varint32Size(int v) {
-        if ((v & ~0x7F) == 0) {
-            return 1;
-        }
-        if ((v & ~0x3FFF) == 0) {
-            return 2;
-        }
-        if ((v & ~0x1FFFFF) == 0) {
-            return 3;
-        }
-        if ((v & ~0xFFFFFFF) == 0) {
-            return 4;
-        }
-        return 5;
+    private static int varint32Size(int v) {
+        return ProtoBytes.varint32Size(v);
     }
 
-    static int varint64Size(long v) {
-        int bits = 64 - Long.numberOfLeadingZeros(v);
-        return bits == 0 ? 1 : (bits + 6) / 7;
+    private static int varint64Size(long v) {
+        return ProtoBytes.varint64Size(v);
     }
 
     /** An int32 field's varint: negative values are sign-extended to 10 bytes. */
@@ -907,74 +821,19 @@ public final class WriteBatchEncoder {
     }
 
     private void writeRawVarint32(int v) {
-        while ((v & ~0x7F) != 0) {
-            buf[pos++] = (byte) (v & 0x7F | 0x80);
-            v >>>= 7;
-        }
-        buf[pos++] = (byte) v;
+        pos = ProtoBytes.writeVarint32(buf, pos, v);
     }
 
     private void writeRawVarint64(long v) {
-        while ((v & ~0x7FL) != 0) {
-            buf[pos++] = (byte) (v & 0x7F | 0x80);
-            v >>>= 7;
-        }
-        buf[pos++] = (byte) v;
+        pos = ProtoBytes.writeVarint64(buf, pos, v);
     }
 
-    /**
-     * UTF-8 length of {@code s} as protobuf-java writes it: an unpaired surrogate is one
-     * byte ('?').
-     */
-    static int utf8Length(String s) {
-        int n = s.length();
-        int bytes = n;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                continue;
-            }
-            if (c < 0x800) {
-                bytes += 1;
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                bytes += 2; // 4 bytes for the pair's 2 chars
-                i++;
-            } else if (Character.isSurrogate(c)) {
-                // unpaired: '?', one byte, already counted
-            } else {
-                bytes += 2;
-            }
-        }
-        return bytes;
+    private static int utf8Length(String s) {
+        return ProtoBytes.utf8Length(s);
     }
 
-    /** Writes a length-prefixed string of {@code length} UTF-8 bytes (from {@link #utf8Length}). */
+    /** Writes a length-prefixed string of {@code length} UTF-8 bytes. */
     private void writeString(String s, int length) {
-        writeRawVarint32(length);
-        int n = s.length();
-        byte[] b = buf;
-        int p = pos;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c < 0x80) {
-                b[p++] = (byte) c;
-            } else if (c < 0x800) {
-                b[p++] = (byte) (0xC0 | c >>> 6);
-                b[p++] = (byte) (0x80 | c & 0x3F);
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, s.charAt(++i));
-                b[p++] = (byte) (0xF0 | cp >>> 18);
-                b[p++] = (byte) (0x80 | cp >>> 12 & 0x3F);
-                b[p++] = (byte) (0x80 | cp >>> 6 & 0x3F);
-                b[p++] = (byte) (0x80 | cp & 0x3F);
-            } else if (Character.isSurrogate(c)) {
-                b[p++] = '?';
-            } else {
-                b[p++] = (byte) (0xE0 | c >>> 12);
-                b[p++] = (byte) (0x80 | c >>> 6 & 0x3F);
-                b[p++] = (byte) (0x80 | c & 0x3F);
-            }
-        }
-        pos = p;
+        pos = ProtoBytes.writeString(buf, pos, s, length);
     }
 }

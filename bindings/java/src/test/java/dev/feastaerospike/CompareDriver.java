@@ -6,7 +6,7 @@
 // (same key bytes and digests), converting every record into typed
 // per-feature values. With --impl binding it goes through this binding (the
 // full path: Panama call, Rust library), writing through WriteBatchEncoder and
-// reading with readValues (plain values decoded from the native buffer);
+// reading with a ReadRequestEncoder and readValues (plain values decoded from the native buffer);
 // --impl binding-message writes WriteBatchRequest messages and reads protobuf-java
 // ReadResponses instead (the message paths, for comparison).
 //
@@ -350,8 +350,9 @@ public final class CompareDriver {
     static final class Binding implements Contender {
         private final AerospikeOnlineStore store;
         /**
-         * True: writes through WriteBatchEncoder and reads with readValues (the binding's
-         * fast paths); false: WriteBatchRequest messages and read (protobuf-java responses).
+         * True: writes through WriteBatchEncoder and reads through ReadRequestEncoder with
+         * readValues (the binding's fast paths); false: WriteBatchRequest messages and
+         * read (protobuf-java responses).
          */
         private final boolean encoder;
         /**
@@ -362,6 +363,9 @@ public final class CompareDriver {
         private final ConcurrentLinkedQueue<WriteBatchEncoder> narrowBatches =
                 new ConcurrentLinkedQueue<>();
         private final ConcurrentLinkedQueue<WriteBatchEncoder> wideBatches =
+                new ConcurrentLinkedQueue<>();
+        /** Read encoders, kept the same way (each caches the views' bytes). */
+        private final ConcurrentLinkedQueue<ReadRequestEncoder> readRequests =
                 new ConcurrentLinkedQueue<>();
 
         Binding(String host, int port, boolean encoder) throws Exception {
@@ -399,19 +403,31 @@ public final class CompareDriver {
 
         @Override
         public List<Row> read(ReadCase c, long[] ids, boolean want) throws Exception {
-            ViewRead.Builder vr = ViewRead.newBuilder().setFeatureView(c.view());
+            List<String> requested = List.of();
             if (c.projection() != null) {
-                for (int fi : c.projection()) {
-                    vr.addRequestedFeatures(c.view().getFeatures(fi).getName());
+                String[] names = new String[c.projection().length];
+                for (int i = 0; i < names.length; i++) {
+                    names[i] = c.view().getFeatures(c.projection()[i]).getName();
                 }
-            }
-            ReadRequest.Builder r = ReadRequest.newBuilder().addViews(vr);
-            for (long id : ids) {
-                r.addEntityKeys(BenchData.key(id));
+                requested = List.of(names);
             }
             if (encoder) {
-                // The binding's fast read: plain Java values straight from the native buffer.
-                ViewValues result = store.readValues(r.build()).get(0);
+                // The binding's fast read: the request written by ReadRequestEncoder (no
+                // protobuf object per key), plain Java values straight from the native buffer.
+                ReadRequestEncoder request = readRequests.poll();
+                if (request == null) {
+                    request = new ReadRequestEncoder();
+                }
+                ViewValues result;
+                try {
+                    request.reset().view(c.view(), requested);
+                    for (long id : ids) {
+                        request.entityKey("driver_id", id);
+                    }
+                    result = store.readValues(request).get(0);
+                } finally {
+                    readRequests.add(request);
+                }
                 if (!want) {
                     return null;
                 }
@@ -425,6 +441,11 @@ public final class CompareDriver {
                     rows.add(new Row(row.found(), ms, values));
                 }
                 return rows;
+            }
+            ReadRequest.Builder r = ReadRequest.newBuilder()
+                    .addViews(ViewRead.newBuilder().setFeatureView(c.view()).addAllRequestedFeatures(requested));
+            for (long id : ids) {
+                r.addEntityKeys(BenchData.key(id));
             }
             ViewResult result = store.read(r.build()).getViews(0);
             if (!want) {
