@@ -52,7 +52,7 @@ def contenders(root, java_cp):
         ("go", "Go binding (full path)", [go, "--impl", "binding"], False),
         ("java", "Java binding (full path)", java + ["--impl", "binding"], False),
         # Only with --only: the Java binding writing WriteBatchRequest messages
-        # instead of WriteBatchEncoder (reads are the same as "java").
+        # instead of WriteBatchEncoder (and reading with store.read, the protobuf-java message path).
         ("java-message", "Java binding, message writes", java + ["--impl", "binding-message"], False),
         # Only with --only: the library alone and the C path with mimalloc
         # preloaded instead of glibc malloc (issue 10: measure an allocator;
