@@ -53,21 +53,14 @@ impl OnlineStore {
     /// out): on the direct path the bytes are built straight from the
     /// server's answer.
     pub async fn read_encoded(&self, request: &ReadRequest) -> Result<Vec<u8>> {
-        let entities = request.entity_keys.len();
         let Some(direct) = &self.direct else {
             let response = (self.metrics)
-                .read(entities, self.read_with_crate(request))
+                .read(request.entity_keys.len(), self.read_with_crate(request))
                 .await?;
             return Ok(response.encode_to_vec());
         };
-        let call = async {
-            self.check_open("read")?;
-            crate::limits::check_read(request)?;
-            let keys = self.serialize_keys(&request.entity_keys)?;
-            let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
-            direct.read(&ReadRequestRef::borrow(request), &keys, policy)
-        };
-        (self.metrics).read_encoded(entities, call).await
+        self.read_direct(direct, &ReadRequestRef::borrow(request))
+            .await
     }
 
     /// [`OnlineStore::read_encoded`] from `ReadRequest` bytes (what the C
@@ -87,6 +80,11 @@ impl OnlineStore {
             return self.read_encoded(&request).await;
         };
         let request = ReadRequestRef::parse(bytes).map_err(|e| malformed(&e))?;
+        self.read_direct(direct, &request).await
+    }
+
+    /// The direct path's read, whichever form the request came in.
+    async fn read_direct(&self, direct: &Direct, request: &ReadRequestRef<'_>) -> Result<Vec<u8>> {
         let entities = request.entity_keys.len();
         let call = async {
             self.check_open("read")?;
@@ -103,7 +101,7 @@ impl OnlineStore {
             )?;
             let keys = self.serialize_keys(&request.entity_keys)?;
             let policy = Direct::policy(self.config(), deadline(request.timeout_ms), "read")?;
-            direct.read(&request, &keys, policy)
+            direct.read(request, &keys, policy)
         };
         (self.metrics).read_encoded(entities, call).await
     }

@@ -268,12 +268,12 @@ impl Cluster {
                 }
             }
         };
+        // Another thread may have refreshed it while this one waited.
         let map = self.current();
-        let sig = self.signature();
-        if !force && map.signature == sig && !map.nodes.is_empty() {
+        if !force && !map.nodes.is_empty() && self.unchanged(&map) {
             return Ok(Router { map });
         }
-        match self.read_map(&map, sig, deadline) {
+        match self.read_map(&map, self.signature(), deadline) {
             Ok(fresh) => {
                 let fresh = Arc::new(fresh);
                 *self.map.write().unwrap_or_else(|p| p.into_inner()) = fresh.clone();

@@ -95,9 +95,9 @@ fn declared_types(
     duplicates: &[(usize, usize)],
 ) -> Vec<i32> {
     let features = &view.features;
-    if names.len() == features.len() && names.iter().zip(features).all(|(n, f)| *n == f.0) {
-        // Every declared feature, in order: its own type, unless declared
-        // again later.
+    if view.requested.is_empty() {
+        // Every declared feature, in order (`names` is the declaration):
+        // its own type, unless declared again later.
         let mut types: Vec<i32> = features.iter().map(|f| f.1).collect();
         // `duplicates` runs through each repeated name's later columns in
         // ascending order: the last one written is the last declaration.
@@ -108,12 +108,6 @@ fn declared_types(
             types[later] = types[first];
         }
         return types;
-    }
-    if names.len() <= 16 {
-        return names
-            .iter()
-            .map(|n| features.iter().rev().find(|f| f.0 == *n).map_or(0, |f| f.1))
-            .collect();
     }
     let mut declared: Vec<(&str, u32)> = features
         .iter()
@@ -622,7 +616,7 @@ mod tests {
         let mut dups = whole.duplicates.clone();
         dups.sort_unstable();
         assert_eq!(dups, [(2, 0), (4, 0)]);
-        // A few requested names (scanned), and many (looked up sorted).
+        // A few requested names, and many (repeated).
         let few = ViewPlan::new(&view(&declared, &["a", "c", "zz", "a"]));
         assert_eq!(few.types, [5, 4, 0, 5]);
         assert_eq!(few.duplicates, [(3, 0)]);

@@ -7,6 +7,8 @@
 //! a repeated scalar's last occurrence wins, unknown fields are skipped, and
 //! malformed bytes anywhere fail the request before anything is sent.
 
+use std::borrow::Cow;
+
 use prost::Message;
 
 use super::pbuf::{Field, Reader};
@@ -14,7 +16,8 @@ use crate::proto::v1::{EntityKey, ReadRequest};
 
 /// The request, its names borrowing the bytes (or a decoded `ReadRequest`).
 pub struct ReadRequestRef<'a> {
-    pub entity_keys: Vec<EntityKey>,
+    /// Decoded from the bytes, or borrowed from a decoded request.
+    pub entity_keys: Cow<'a, [EntityKey]>,
     pub views: Vec<ViewReadRef<'a>>,
     pub timeout_ms: u32,
 }
@@ -34,38 +37,40 @@ pub struct ViewReadRef<'a> {
 impl<'a> ReadRequestRef<'a> {
     /// Take `bytes` apart; the error reads like prost's.
     pub fn parse(bytes: &'a [u8]) -> Result<Self, String> {
-        let mut request = ReadRequestRef {
-            entity_keys: Vec::new(),
-            views: Vec::new(),
-            timeout_ms: 0,
-        };
+        let mut keys: Vec<EntityKey> = Vec::new();
+        let mut views = Vec::new();
+        let mut timeout_ms = 0;
         let mut r = Reader::new(bytes);
         while let Some((number, field)) = r.next_field()? {
             match (number, field) {
                 (1, Field::Len(b)) => {
-                    let at = request.entity_keys.len();
+                    let at = keys.len();
                     let key = EntityKey::decode(b)
                         .map_err(|e| format!("ReadRequest.entity_keys[{at}]: {e}"))?;
-                    request.entity_keys.push(key);
+                    keys.push(key);
                 }
                 (2, Field::Len(b)) => {
-                    let at = request.views.len();
+                    let at = views.len();
                     let view =
                         parse_view_read(b).map_err(|e| format!("ReadRequest.views[{at}]: {e}"))?;
-                    request.views.push(view);
+                    views.push(view);
                 }
-                (3, Field::Varint(v)) => request.timeout_ms = v as u32,
+                (3, Field::Varint(v)) => timeout_ms = v as u32,
                 (1..=3, _) => return Err(wrong_type("ReadRequest", number)),
                 _ => {}
             }
         }
-        Ok(request)
+        Ok(ReadRequestRef {
+            entity_keys: Cow::Owned(keys),
+            views,
+            timeout_ms,
+        })
     }
 
     /// A decoded request, borrowed (the Rust API's `read_encoded`).
     pub fn borrow(request: &'a ReadRequest) -> Self {
         ReadRequestRef {
-            entity_keys: Vec::new(),
+            entity_keys: Cow::Borrowed(&request.entity_keys),
             views: request
                 .views
                 .iter()
@@ -196,7 +201,7 @@ mod tests {
         let got = ReadRequestRef::parse(bytes);
         match (want, got) {
             (Ok(want), Ok(got)) => {
-                assert_eq!(got.entity_keys, want.entity_keys);
+                assert_eq!(*got.entity_keys, *want.entity_keys);
                 assert_eq!(got.timeout_ms, want.timeout_ms);
                 let borrowed = ReadRequestRef::borrow(&want);
                 assert_eq!(got.views.len(), borrowed.views.len());
